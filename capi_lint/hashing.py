@@ -77,6 +77,7 @@ class HashKind(enum.Enum):
 
 _LOWER64 = re.compile(r"[0-9a-f]{64}")
 _HEX64 = re.compile(r"[0-9A-Fa-f]{64}")
+_LOWER64_APPENDIX = re.compile(r"[0-9a-f]{64}\.(?:[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8})")
 # hex run, then optionally "." and a suffix (the suffix may contain anything).
 _HEX_THEN_SUFFIX = re.compile(r"([0-9A-Fa-f]+)(?:\.(.*))?", re.DOTALL)
 _APPENDIX = re.compile(r"[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8}")
@@ -89,8 +90,11 @@ def classify(value: str) -> HashKind:
     if not isinstance(value, str):
         return HashKind.NOT_HASH
     # Fast path: the overwhelmingly common correct value.
-    if len(value) == 64 and _LOWER64.fullmatch(value):
+    n = len(value)
+    if n == 64 and _LOWER64.fullmatch(value):
         return HashKind.SHA256
+    if (n == 67 or n == 73) and _LOWER64_APPENDIX.fullmatch(value):
+        return HashKind.SHA256_APPENDIX
     m = _HEX_THEN_SUFFIX.fullmatch(value)
     if m is None:
         return HashKind.NOT_HASH

@@ -47,13 +47,27 @@ def keep_categories(text: str, prefixes: str) -> str:
     """Keep only characters whose Unicode general category starts with one of ``prefixes``.
 
     ``"LMN"`` keeps letters, combining marks and digits; ``"LM"`` drops digits.
+    A combining mark (category M) is kept only while attached to a kept
+    character, so a mark left over from a removed symbol does not survive.
     """
     if text.isascii():
         if "N" in prefixes:
             return "".join(ch for ch in text if ch.isalnum())
         return "".join(ch for ch in text if ch.isalpha())
     cat = unicodedata.category
-    return "".join(ch for ch in text if cat(ch)[0] in prefixes)
+    keep_marks = "M" in prefixes
+    out: list[str] = []
+    attached = False
+    for ch in text:
+        major = cat(ch)[0]
+        if major == "M":
+            if keep_marks and attached:
+                out.append(ch)
+            continue
+        attached = major in prefixes
+        if attached:
+            out.append(ch)
+    return "".join(out)
 
 
 def ascii_digits(text: str) -> str:

@@ -66,7 +66,8 @@ _D_MON_Y = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*([a-z]+)\.?[\s\-/.,]*(
 _MON_D_Y = re.compile(r"([a-z]+)\.?[\s\-/.]*(\d{1,2})(?:st|nd|rd|th)?,?[\s\-/.]*(\d{4})")
 _Y_MON_D = re.compile(r"(\d{4})[\s\-/.]*([a-z]+)\.?[\s\-/.]*(\d{1,2})")
 _MON_Y2 = re.compile(
-    r"(?:\d{1,2}(?:st|nd|rd|th)?[\s\-/.]*[a-z]+|[a-z]+\.?[\s\-/.]*\d{1,2}),?[\s\-/.]*\d{2}"
+    r"\d{1,2}(?:st|nd|rd|th)?[\s\-/.]*([a-z]+)\.?,?[\s\-/.]*\d{2}"
+    r"|([a-z]+)\.?[\s\-/.]*\d{1,2}(?:st|nd|rd|th)?,?[\s\-/.]*\d{2}"
 )
 _INCOMPLETE = re.compile(r"\d{4}|\d{6}|\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{4}")
 _MON_Y = re.compile(r"([a-z]+)\.?[\s\-/.,]*\d{4}|\d{4}[\s\-/.]*([a-z]+)\.?")
@@ -102,6 +103,8 @@ def normalize_dob(text: str, field: str = "db") -> str:
         return _date(field, int(m[1]), int(m[3]), int(m[4]))
     if m := _XYY.fullmatch(s):
         a, b, year = int(m[1]), int(m[3]), int(m[4])
+        if a == 0 or b == 0:
+            raise NormalizationError(field, "invalid-date")
         if a > 12 >= b:
             return _date(field, year, b, a)
         if b > 12 >= a or a == b:
@@ -115,12 +118,10 @@ def normalize_dob(text: str, field: str = "db") -> str:
         return _date(field, int(m[3]), _month(field, m[1]), int(m[2]))
     if m := _Y_MON_D.fullmatch(s):
         return _date(field, int(m[1]), _month(field, m[2]), int(m[3]))
-    if _XY2.fullmatch(s) or _MON_Y2.fullmatch(s):
+    if _INCOMPLETE.fullmatch(s) or ((m := _MON_Y.fullmatch(s)) and (m[1] or m[2]) in MONTHS):
+        raise NormalizationError(field, "incomplete-date")
+    if _XY2.fullmatch(s) or ((m := _MON_Y2.fullmatch(s)) and (m[1] or m[2]) in MONTHS):
         raise NormalizationError(field, "ambiguous-date")
-    if _INCOMPLETE.fullmatch(s):
-        raise NormalizationError(field, "incomplete-date")
-    if (m := _MON_Y.fullmatch(s)) and (m[1] or m[2]) in MONTHS:
-        raise NormalizationError(field, "incomplete-date")
     raise NormalizationError(field, "invalid-date")
 
 
