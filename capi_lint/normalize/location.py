@@ -24,8 +24,9 @@ Decisions where Meta is silent:
   (pycountry ``US-XX`` subdivisions) -> 2-letter code, else
   ``unknown-us-state``; ``zp`` must be 5 or 5+4 digits -> first 5, else
   ``invalid-zip``. Another region: free-text rules, no mapping.
-  ``region=None``: a full US state name (``California``, ``New York``) still
-  maps to its code, any other value gets the free-text rule; a ZIP+4 written
+  ``region=None``: a full US state name (``California``, ``New York``) or an
+  ISO 3166-2 code (``US-CA``) still maps to its code, any other value gets the
+  free-text rule; a ZIP+4 written
   ``12345-6789`` or ``12345 6789`` is cut to 5 digits, other postcodes keep
   all letters and digits (``100-0001`` -> ``1000001``; Meta's SDKs cut at the
   first dash and produce ``100``).
@@ -192,8 +193,14 @@ def _us_states() -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(codes), names
 
 
+_ISO_US_SUBDIVISION = re.compile(r"us[-_ ]?([a-z]{2})", re.IGNORECASE)
+
+
 def normalize_state(text: str, region: str | None = None, field: str = "st") -> str:
     squashed = _squash(text)
+    m = _ISO_US_SUBDIVISION.fullmatch(text) if region in ("US", None) else None
+    if m is not None and m[1].lower() in _us_states()[0]:
+        return m[1].lower()  # ISO 3166-2 form "US-CA"
     if region == "US":
         codes, names = _us_states()
         if squashed in codes:

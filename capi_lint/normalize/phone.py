@@ -9,7 +9,8 @@ How a value is read:
 1. NFKC (full-width digits and ``＋`` become ASCII), then a leading ``tel:``
    and a trailing extension (``ext 12``, ``x12``, ``#12``, ``;ext=12``) are
    dropped -- Meta matches the subscriber number, not the extension.
-2. What remains may hold only digits, spaces, ``+ - . ( ) /``; any other
+2. What remains may hold only digits, spaces, ``+ - . ( ) /`` (and Unicode
+   dashes); any other
    letter or symbol -> ``invalid-phone`` (vanity numbers are not converted).
 3. International form: a leading ``+`` or ``00``. The number must be valid
    for its country code (``phonenumbers.is_valid_number``). A kept trunk zero
@@ -44,7 +45,7 @@ _TEL = re.compile(r"tel:\s*", re.IGNORECASE)
 _EXTENSION = re.compile(
     r"\s*(?:;\s*ext\s*=|,?\s*(?:ext(?:ension)?|x)\.?:?|#)\s*\d{1,7}\s*\Z", re.IGNORECASE
 )
-_ALLOWED = re.compile(r"\(?\+?[\d\s().\-/]*")
+_ALLOWED = re.compile(r"\(?\+?[\d\s().\-/\u2010-\u2015\u2212]*")
 _NON_DIGIT = re.compile(r"\D")
 _E164 = phonenumbers.PhoneNumberFormat.E164
 

@@ -59,6 +59,7 @@ CASES = [
     ("ph", "tel:+1-650-555-1212;ext=12", None, "16505551212"),
     ("ph", "TEL:+16505551212", None, "16505551212"),
     ("ph", "+٩٧١٥٠١٢٣٤٥٦٧", None, "971501234567"),  # Arabic-Indic digits
+    ("ph", "+1 650–555–1212", None, "16505551212"),  # en dashes
     ("ph", "+1 555 555 5555", None, "!invalid-phone"),  # no such area code
     ("ph", "+12", None, "!invalid-phone"),
     ("ph", "+123456789012345678", None, "!invalid-phone"),
@@ -92,6 +93,9 @@ CASES = [
     ("st", "Washington DC", "US", "dc"),
     ("st", "Puerto Rico", "US", "pr"),
     ("st", "Virgin Islands, U.S.", "US", "vi"),
+    ("st", "US-CA", "US", "ca"),
+    ("st", "us-ny", None, "ny"),
+    ("st", "US-XX", "US", "!unknown-us-state"),
     ("st", "Calif.", "US", "!unknown-us-state"),
     ("st", "06", "US", "!unknown-us-state"),
     ("st", "NSW", "US", "!unknown-us-state"),
