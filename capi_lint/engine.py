@@ -1,0 +1,303 @@
+"""Documents x enabled rules -> findings.
+
+The engine completes the relative pointers that rules return, locates them in
+the text (only for documents that have something to report), applies the
+configured severity and sorts. Rules are called per event with a
+pre-selected tuple of check functions for that event's ``action_source``, so
+disabled or inapplicable rules cost nothing on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from capi_lint import envelope as env_mod
+from capi_lint import loader, registry
+from capi_lint.config import Settings
+from capi_lint.model import Finding, Hit, PointerParts, Severity, format_pointer
+from capi_lint.registry import Rule, Scope
+
+
+class Context:
+    """What a check may know besides the value it is given. Read-only for rules.
+
+    One instance per batch; the engine moves ``index`` and ``action_source``
+    from event to event (rules must not keep references across calls).
+    """
+
+    __slots__ = ("action_source", "envelope", "index", "kind", "now", "path", "request", "settings")
+
+    def __init__(self, settings: Settings, now: int, path: str) -> None:
+        self.settings = settings
+        self.now = now
+        self.path = path
+        self.request: dict[str, Any] | None = None
+        self.kind: str = env_mod.OTHER
+        self.envelope: env_mod.Envelope | None = None
+        self.index: int = 0
+        self.action_source: Any = None
+
+    def option(self, code: str, name: str) -> Any:
+        return self.settings.option(code, name)
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    events: int = 0
+
+    @property
+    def failed_to_parse(self) -> bool:
+        return any(f.code == "S001" and f.severity is Severity.ERROR for f in self.findings)
+
+
+# A finding before it is located: rule, absolute pointer, where to locate, hit, event index.
+_Pending = tuple[Rule, PointerParts, PointerParts, Hit, "int | None"]
+EventCheck = Callable[[dict, Context], "Iterable[Hit] | None"]
+
+
+class Engine:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.now = settings.resolved_now()
+        rules = [r for r in registry.all_rules() if r.code in settings.enabled]
+        self._rules = {r.code: r for r in registry.all_rules()}
+        self._enabled = settings.enabled
+        self._document_checks = [
+            (r, r.scopes[Scope.DOCUMENT]) for r in rules if Scope.DOCUMENT in r.scopes
+        ]
+        self._event_rules = [(r, r.scopes[Scope.EVENT]) for r in rules if Scope.EVENT in r.scopes]
+        self._batch_rules = [(r, r.scopes[Scope.BATCH]) for r in rules if Scope.BATCH in r.scopes]
+        self._by_source: dict[Any, tuple[tuple[Rule, EventCheck], ...]] = {}
+
+    # ----------------------------------------------------------------- dispatch
+
+    def _checks_for(self, action_source: Any) -> tuple[tuple[Rule, EventCheck], ...]:
+        key = action_source if isinstance(action_source, str) else None
+        checks = self._by_source.get(key)
+        if checks is None:
+            checks = tuple(
+                (r, fn)
+                for r, fn in self._event_rules
+                if r.action_sources is None or key in r.action_sources
+            )
+            self._by_source[key] = checks
+        return checks
+
+    # ----------------------------------------------------------------- sources
+
+    def check_source(self, source: loader.Source) -> FileResult:
+        raw = loader.read_bytes(source)
+        if isinstance(raw, loader.Problem):
+            return self.problem_result(source.path, raw)
+        jsonl = source.jsonl if source.jsonl is not None else loader.looks_like_jsonl(raw)
+        if jsonl:
+            return self.check_jsonl(source.path, raw)
+        return self.check_document(loader.parse(source.path, raw))
+
+    def problem_result(self, path: str, problem: loader.Problem) -> FileResult:
+        result = FileResult(path)
+        self._add_problems(result, [problem], None)
+        return result
+
+    def check_document(self, doc: loader.Document) -> FileResult:
+        result = FileResult(doc.path)
+        pending: list[_Pending] = []
+        if doc.parsed:
+            result.events = self._run_document(doc, pending, None)
+        self._add_problems(result, doc.problems, doc.line_index)
+        self._locate(result, doc, pending)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def check_jsonl(self, path: str, raw: bytes) -> FileResult:
+        """Stream a JSON Lines file: event lines form one batch over the file;
+        request lines are each a batch, and the B statistics also run over all
+        of them together."""
+        result = FileResult(path)
+        ctx = Context(self.settings, self.now, path)
+        event_batch = self._start_batch(self._batch_rules, ctx)
+        stats_rules = [(r, cls) for r, cls in self._batch_rules if r.family == "B"]
+        request_stats = self._start_batch(stats_rules, Context(self.settings, self.now, path))
+        event_lines = 0
+        request_lines = 0
+        request_events = 0
+        for doc in loader.iter_jsonl(path, raw):
+            pending: list[_Pending] = []
+            if doc.parsed:
+                if isinstance(doc.root, dict) and (
+                    "event_name" in doc.root or "event_time" in doc.root
+                ):
+                    ctx.kind = env_mod.EVENT
+                    self._run_document_checks(doc.root, ctx, pending)
+                    self._check_event(doc.root, (), event_lines, ctx, pending, event_batch)
+                    event_lines += 1
+                    result.events += 1
+                else:
+                    request_lines += 1
+                    count = self._run_document(doc, pending, None)
+                    result.events += count
+                    if request_stats and isinstance(doc.root, dict):
+                        envelope = env_mod.read(doc.root)
+                        for event in envelope.events:
+                            if isinstance(event, dict):
+                                for _rule, state in request_stats:
+                                    state.feed(request_events, event)
+                                request_events += 1
+            self._add_problems(result, doc.problems, doc.line_index)
+            self._locate(result, doc, pending)
+        if event_lines:
+            self._finish_batch(event_batch, (), None, result)
+        if request_lines > 1:
+            self._finish_batch(request_stats, (), None, result)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    # ----------------------------------------------------------------- documents
+
+    def _run_document(
+        self, doc: loader.Document, pending: list[_Pending], _unused: Any
+    ) -> int:
+        envelope = env_mod.read(doc.root)
+        ctx = Context(self.settings, self.now, doc.path)
+        ctx.kind = envelope.kind
+        ctx.request = envelope.request
+        ctx.envelope = envelope
+        for code, hit in envelope.hits:
+            rule = self._rules[code]
+            if code in self._enabled:
+                pending.append((rule, hit.where, envelope.locate_parts(hit.where), hit, None))
+        self._run_document_checks(doc.root, ctx, pending)
+        batch = self._start_batch(self._batch_rules, ctx)
+        count = 0
+        for index, event in enumerate(envelope.events):
+            if type(event) is not dict:
+                continue
+            count += 1
+            self._check_event(event, envelope.event_parts(index), index, ctx, pending, batch)
+        if batch and count:
+            batch_hits: list[_Pending] = []
+            for rule, state in batch:
+                for hit in state.finish() or ():
+                    parts = (*envelope.prefix, *hit.where)
+                    batch_hits.append((rule, parts, envelope.locate_parts(parts), hit, None))
+            pending.extend(batch_hits)
+        # Encoded `data`: every pointer into it is located at the string.
+        if envelope.encoded:
+            pending[:] = [
+                (r, parts, envelope.locate_parts(parts), h, i) for r, parts, _, h, i in pending
+            ]
+        return count
+
+    def _run_document_checks(self, root: Any, ctx: Context, pending: list[_Pending]) -> None:
+        for rule, fn in self._document_checks:
+            hits = fn(root, ctx)
+            if hits:
+                for hit in hits:
+                    pending.append((rule, hit.where, hit.where, hit, None))
+
+    def _check_event(
+        self,
+        event: dict,
+        parts: PointerParts,
+        index: int,
+        ctx: Context,
+        pending: list[_Pending],
+        batch: list[tuple[Rule, Any]],
+    ) -> None:
+        ctx.index = index
+        source = event.get("action_source")
+        ctx.action_source = source
+        for rule, fn in self._checks_for(source):
+            hits = fn(event, ctx)
+            if hits:
+                for hit in hits:
+                    where = (*parts, *hit.where)
+                    pending.append((rule, where, where, hit, index))
+        for rule, state in batch:
+            hits = state.feed(index, event)
+            if hits:
+                for hit in hits:
+                    where = (*parts, *hit.where)
+                    pending.append((rule, where, where, hit, index))
+
+    # ----------------------------------------------------------------- batches
+
+    @staticmethod
+    def _start_batch(rules: list[tuple[Rule, Any]], ctx: Context) -> list[tuple[Rule, Any]]:
+        return [(rule, cls(ctx)) for rule, cls in rules]
+
+    def _finish_batch(
+        self,
+        batch: list[tuple[Rule, Any]],
+        prefix: PointerParts,
+        _unused: Any,
+        result: FileResult,
+    ) -> None:
+        for rule, state in batch:
+            for hit in state.finish() or ():
+                result.findings.append(self._finding(rule, result.path, prefix, hit, None, 1, 1))
+
+    # ----------------------------------------------------------------- findings
+
+    def _add_problems(
+        self, result: FileResult, problems: list[loader.Problem], line_index: int | None
+    ) -> None:
+        for problem in problems:
+            if problem.code not in self._enabled:
+                continue
+            rule = self._rules[problem.code]
+            hit = Hit(problem.where, problem.message, problem.fix, problem.severity)
+            result.findings.append(
+                self._finding(
+                    rule, result.path, problem.where, hit, None, problem.line, problem.column
+                )
+            )
+
+    def _locate(self, result: FileResult, doc: loader.Document, pending: list[_Pending]) -> None:
+        if not pending:
+            return
+        located = doc.text is not None
+        for rule, parts, locate_parts, hit, index in pending:
+            line = column = None
+            if located:
+                line, column = doc.locator.locate(locate_parts)
+            result.findings.append(
+                self._finding(rule, result.path, parts, hit, index, line, column)
+            )
+
+    def _finding(
+        self,
+        rule: Rule,
+        path: str,
+        parts: PointerParts,
+        hit: Hit,
+        index: int | None,
+        line: int | None,
+        column: int | None,
+    ) -> Finding:
+        severity = self.settings.severity.get(rule.code) or hit.severity or rule.severity
+        return Finding(
+            code=rule.code,
+            slug=rule.slug,
+            severity=severity,
+            message=hit.message,
+            path=path,
+            pointer=format_pointer(parts),
+            line=line,
+            column=column,
+            event_index=index,
+            fix=hit.fix,
+            doc_url=rule.doc_url,
+            extra=dict(hit.extra) if hit.extra else {},
+        )
+
+
+def apply_file_ignores(result: FileResult, settings: Settings) -> FileResult:
+    ignored = settings.ignored_for(result.path)
+    if ignored:
+        result.findings = [f for f in result.findings if f.code not in ignored]
+    return result

@@ -1,0 +1,166 @@
+"""What a parsed document is: a request body, one event, or an array of events.
+
+This is where the S004–S008 findings come from, and where ``data`` sent as a
+JSON-encoded string (the SDKs' form-encoded style) is decoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from capi_lint.model import Hit, PointerParts, Severity
+
+MAX_EVENTS = 1000
+
+REQUEST = "request"
+EVENT = "event"
+ARRAY = "array"
+OTHER = "other"
+
+
+@dataclass
+class Envelope:
+    kind: str
+    #: The events in document order (may hold non-objects, which are skipped).
+    events: Sequence[Any] = ()
+    #: Pointer of the events array in the document (``('data',)``, ``()``).
+    prefix: PointerParts = ()
+    request: dict[str, Any] | None = None
+    #: ``data`` was a JSON string: positions inside it are those of the string.
+    encoded: bool = False
+    #: (code, hit) pairs, hits relative to the document root.
+    hits: list[tuple[str, Hit]] = field(default_factory=list)
+
+    def event_parts(self, index: int) -> PointerParts:
+        if self.kind == EVENT:
+            return ()
+        return (*self.prefix, index)
+
+    def locate_parts(self, parts: PointerParts) -> PointerParts:
+        """Where in the text a pointer can be found (inside an encoded ``data``
+        string, only the string itself has a position)."""
+        if self.encoded and parts[:1] == ("data",):
+            return ("data",)
+        return parts
+
+
+def read(root: Any) -> Envelope:
+    if isinstance(root, dict):
+        if "event_name" in root or "event_time" in root:
+            return Envelope(EVENT, events=(root,))
+        return _request(root)
+    if isinstance(root, list):
+        env = Envelope(ARRAY, events=root)
+        if not root:
+            env.hits.append(("S007", Hit((), "the array holds no events")))
+        bad = [i for i, item in enumerate(root) if not isinstance(item, dict)]
+        if bad:
+            shown = ", ".join(str(i) for i in bad[:5]) + (" …" if len(bad) > 5 else "")
+            env.hits.append(
+                (
+                    "S004",
+                    Hit(
+                        (bad[0],),
+                        f"top-level array holds {len(bad)} non-object item(s) (index {shown}); "
+                        "expected an array of event objects",
+                    ),
+                )
+            )
+        _count_check(env, root, ())
+        return env
+    kind = "null" if root is None else type(root).__name__
+    kind = {"str": "string", "int": "number", "float": "number", "bool": "boolean"}.get(kind, kind)
+    return Envelope(
+        OTHER,
+        hits=[
+            (
+                "S004",
+                Hit(
+                    (),
+                    f"top-level value is a {kind}; expected a request body "
+                    '{"data": [...]}, one event object or an array of events',
+                ),
+            )
+        ],
+    )
+
+
+def _request(root: dict[str, Any]) -> Envelope:
+    env = Envelope(REQUEST, prefix=("data",), request=root)
+    data = root.get("data")
+    if data is None:
+        env.hits.append(
+            (
+                "S005",
+                Hit(
+                    (),
+                    "request body has no `data`"
+                    if "data" not in root
+                    else "request body has `data: null`",
+                    fix='put the events in "data": [ {...}, ... ]',
+                ),
+            )
+        )
+        return env
+    if isinstance(data, str):
+        try:
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, list):
+            env.encoded = True
+            env.hits.append(
+                (
+                    "S006",
+                    Hit(
+                        ("data",),
+                        "`data` is a JSON-encoded string (form-encoded style); "
+                        "it was decoded and its events checked",
+                        severity=Severity.INFO,
+                        fix="in a JSON body send `data` as an array",
+                    ),
+                )
+            )
+            data = decoded
+        else:
+            env.hits.append(
+                ("S006", Hit(("data",), "`data` is a string that does not decode to a JSON array"))
+            )
+            return env
+    if not isinstance(data, list):
+        kind = {dict: "an object", bool: "a boolean", int: "a number", float: "a number"}.get(
+            type(data), type(data).__name__
+        )
+        env.hits.append(("S006", Hit(("data",), f"`data` is {kind}; it must be an array of events")))
+        return env
+    env.events = data
+    if not data:
+        env.hits.append(("S007", Hit(("data",), "`data` is an empty array; send at least one event")))
+    _count_check(env, data, ("data",))
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            env.hits.append(
+                (
+                    "S010",
+                    Hit(("data", index), f"event {index} is not an object"),
+                )
+            )
+    return env
+
+
+def _count_check(env: Envelope, events: Sequence[Any], prefix: PointerParts) -> None:
+    if len(events) > MAX_EVENTS:
+        env.hits.append(
+            (
+                "S008",
+                Hit(
+                    prefix,
+                    f"{len(events)} events in one request; Meta accepts at most {MAX_EVENTS}",
+                    fix=f"split the batch into requests of at most {MAX_EVENTS} events",
+                ),
+            )
+        )

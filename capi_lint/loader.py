@@ -1,0 +1,368 @@
+"""Bytes -> documents. Parse failures come back as values, never as exceptions.
+
+The clean path is one ``orjson.loads`` plus a key count; everything slower
+(the stdlib parser for exact error positions, the position scanner for
+duplicate keys and NaN) runs only on documents that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from capi_lint.model import PointerParts, Severity
+from capi_lint.positions import MAX_DEPTH, Locator, scan
+
+JSON_SUFFIXES = (".json",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_BOM = b"\xef\xbb\xbf"
+_MISSING = object()
+
+
+@dataclass
+class Problem:
+    """A finding produced while reading: code, message and a known position."""
+
+    code: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    where: PointerParts = ()
+    severity: Severity | None = None
+    fix: str | None = None
+
+
+@dataclass
+class Document:
+    """One parsed JSON text: a whole ``.json`` file or one JSON Lines line."""
+
+    path: str
+    root: Any
+    text: str | bytes
+    first_line: int = 1
+    #: 0-based line number in a JSON Lines file, None for a whole file.
+    line_index: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+    _locator: Locator | None = None
+
+    @property
+    def parsed(self) -> bool:
+        return self.root is not _MISSING
+
+    @property
+    def locator(self) -> Locator:
+        if self._locator is None:
+            text = self.text
+            if isinstance(text, bytes):
+                text = text.decode("utf-8", "replace")
+            self._locator = Locator(text, self.first_line)
+        return self._locator
+
+
+@dataclass
+class Source:
+    """A file (or stdin) to read: the display path and how to read it."""
+
+    path: str
+    jsonl: bool | None  # None: decide from the content (stdin)
+    fs_path: Path | None = None  # None for stdin
+    data: bytes | None = None
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def discover(paths: list[str], stdin: Any = None) -> Iterator[Source | Problem | tuple]:
+    """Expand command-line paths into sources; problems for missing paths.
+
+    Yields :class:`Source` objects, or ``(path, Problem)`` pairs for paths that
+    cannot be read at all. Directories are walked recursively, sorted, without
+    following symlinked directories (a symlink loop cannot trap the walk).
+    """
+    for raw in paths:
+        if raw == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            try:
+                data = stream.read()
+            except OSError as exc:
+                yield ("-", Problem("S001", f"cannot read standard input: {exc.strerror}"))
+                continue
+            yield Source("-", None, None, data)
+            continue
+        path = Path(raw)
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists()
+        except OSError as exc:
+            yield (raw, Problem("S001", f"cannot read: {_os_reason(exc)}"))
+            continue
+        if is_dir:
+            yield from _walk(path)
+        elif exists or path.is_symlink():
+            yield Source(raw, raw.lower().endswith(JSONL_SUFFIXES), path)
+        else:
+            yield (raw, Problem("S001", "no such file or directory"))
+
+
+def _walk(root: Path) -> Iterator[Source | tuple]:
+    found: list[Path] = []
+    errors: list[tuple[str, Problem]] = []
+
+    def onerror(exc: OSError) -> None:
+        where = exc.filename or str(root)
+        errors.append((str(where), Problem("S001", f"cannot read directory: {_os_reason(exc)}")))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
+        dirnames.sort()
+        for name in filenames:
+            if name.lower().endswith(JSON_SUFFIXES + JSONL_SUFFIXES):
+                found.append(Path(dirpath) / name)
+    yield from errors
+    for path in sorted(found):
+        yield Source(str(path), path.name.lower().endswith(JSONL_SUFFIXES), path)
+
+
+def _os_reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def read_bytes(source: Source) -> bytes | Problem:
+    if source.data is not None:
+        return source.data
+    assert source.fs_path is not None
+    try:
+        return source.fs_path.read_bytes()
+    except IsADirectoryError:
+        return Problem("S001", "is a directory")
+    except OSError as exc:
+        return Problem("S001", f"cannot read: {_os_reason(exc)}")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse(path: str, raw: bytes, first_line: int = 1, line_index: int | None = None) -> Document:
+    """Parse one JSON text; the Document's problems say what was wrong."""
+    problems: list[Problem] = []
+    if raw.startswith(_BOM):
+        raw = raw[3:]
+        problems.append(
+            Problem(
+                "S001",
+                "UTF-8 byte order mark at the start of the file was ignored",
+                first_line,
+                1,
+                severity=Severity.INFO,
+                fix="save the file as UTF-8 without a BOM",
+            )
+        )
+    try:
+        root = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _parse_slow(path, raw, first_line, line_index, problems)
+    except RecursionError:  # pragma: no cover - orjson limits depth itself
+        return _parse_slow(path, raw, first_line, line_index, problems)
+    doc = Document(path, root, raw, first_line, line_index, problems)
+    if _may_have_duplicates(raw, root) or (
+        raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(root)
+    ):
+        _report_scan(doc)
+    return doc
+
+
+def _too_deep(root: Any) -> bool:
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = node.values() if type(node) is dict else node
+        stack.extend((c, depth + 1) for c in children if type(c) is dict or type(c) is list)
+    return False
+
+
+def _may_have_duplicates(raw: bytes, root: Any) -> bool:
+    # Without whitespace before a colon, every member name is followed by
+    # `":`; escaped quotes in strings can only add to that count. So when the
+    # count equals the number of keys the parser kept, no key was repeated.
+    if type(root) is not dict and type(root) is not list:
+        return False
+    if b" :" in raw or b"\t:" in raw or b"\n:" in raw or b"\r:" in raw:
+        return True
+    return raw.count(b'":') != count_keys(root)
+
+
+def count_keys(root: Any) -> int:
+    total = 0
+    stack = [root]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is dict:
+            total += len(node)
+            for value in node.values():
+                vt = type(value)
+                if vt is dict or vt is list:
+                    stack.append(value)
+        elif kind is list:
+            extend(v for v in node if type(v) is dict or type(v) is list)
+    return total
+
+
+def _parse_slow(
+    path: str, raw: bytes, first_line: int, line_index: int | None, problems: list[Problem]
+) -> Document:
+    failed = Document(path, _MISSING, raw, first_line, line_index, problems)
+    if not raw.strip():
+        problems.append(
+            Problem(
+                "S001",
+                "empty file" if line_index is None else "empty line",
+                first_line,
+                1,
+                fix="a payload file holds one JSON request body, event or array of events",
+            )
+        )
+        return failed
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)):
+        problems.append(
+            Problem(
+                "S001",
+                "file is UTF-16 (or UTF-32) encoded; JSON must be UTF-8",
+                first_line,
+                1,
+                fix="re-save the file as UTF-8",
+            )
+        )
+        return failed
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _byte_position(raw, exc.start, first_line)
+        problems.append(
+            Problem(
+                "S001",
+                f"invalid UTF-8 at byte {exc.start}: not a text file, or not UTF-8",
+                line,
+                col,
+                fix="re-save the file as UTF-8",
+            )
+        )
+        return failed
+    constants: list[str] = []
+    try:
+        root = json.loads(text, parse_constant=lambda word: constants.append(word) or float(word))
+    except json.JSONDecodeError as exc:
+        byte = len(text[: exc.pos].encode("utf-8"))
+        problems.append(
+            Problem(
+                "S001",
+                f"invalid JSON: {exc.msg} (byte {byte})",
+                first_line + exc.lineno - 1,
+                exc.colno,
+            )
+        )
+        return failed
+    except RecursionError:
+        result = scan(text, record_offsets=False)
+        offset = result.too_deep_at or 0
+        line, col = Locator(text, first_line).position(offset)
+        problems.append(
+            Problem("S001", f"JSON nested deeper than {MAX_DEPTH} levels", line, col)
+        )
+        return failed
+    doc = Document(path, root, text, first_line, line_index, problems)
+    _report_scan(doc)
+    return doc
+
+
+def _report_scan(doc: Document) -> None:
+    """Add duplicate-key, non-finite and too-deep problems found by the scanner."""
+    locator = doc.locator
+    result = locator.scan
+    if result.too_deep_at is not None:
+        line, col = locator.position(result.too_deep_at)
+        doc.problems.append(
+            Problem("S001", f"JSON nested deeper than {MAX_DEPTH} levels", line, col)
+        )
+        doc.root = _MISSING
+        return
+    for parent, key, offset in result.duplicates:
+        line, col = locator.position(offset)
+        doc.problems.append(
+            Problem(
+                "S002",
+                f"key {_show_key(key)} appears twice in the same object; "
+                "parsers disagree on which value wins",
+                line,
+                col,
+                where=(*parent, key),
+                fix="keep one of the two members",
+            )
+        )
+    for where, offset, token in result.non_finite:
+        line, col = locator.position(offset)
+        shown = token if len(token) <= 12 else token[:10] + "…"
+        doc.problems.append(
+            Problem(
+                "S003",
+                f"{shown} is not a JSON number (RFC 8259 has no NaN or Infinity)",
+                line,
+                col,
+                where=where,
+                fix="send a finite number, or leave the key out",
+            )
+        )
+
+
+def _show_key(key: str) -> str:
+    shown = key if len(key) <= 40 else key[:37] + "…"
+    return json.dumps(shown, ensure_ascii=True)
+
+
+def _byte_position(raw: bytes, offset: int, first_line: int) -> tuple[int, int]:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    line = first_line + raw.count(b"\n", 0, offset)
+    column = len(raw[line_start:offset].decode("utf-8", "replace")) + 1
+    return line, column
+
+
+def iter_jsonl(path: str, raw: bytes) -> Iterator[Document]:
+    """One document per non-blank line; a bad line does not stop the others."""
+    start = 0
+    number = 0
+    size = len(raw)
+    while start < size:
+        end = raw.find(b"\n", start)
+        if end < 0:
+            end = size
+        number += 1
+        line = raw[start:end]
+        start = end + 1
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if not line.strip():
+            continue
+        yield parse(path, line, number, number - 1)
+
+
+def looks_like_jsonl(raw: bytes) -> bool:
+    """For stdin: several lines, each starting with `{` or `[` -> JSON Lines."""
+    stripped = raw.strip()
+    if b"\n" not in stripped:
+        return False
+    try:
+        orjson.loads(stripped)
+        return False
+    except orjson.JSONDecodeError:
+        pass
+    lines = [ln.strip() for ln in stripped.split(b"\n") if ln.strip()]
+    return len(lines) > 1 and all(ln[:1] in (b"{", b"[") for ln in lines[:5])

@@ -1,0 +1,87 @@
+"""The one place that turns a value into something safe to print.
+
+Every message that mentions a value goes through :func:`mask`: interface §2
+forbids raw emails, phones, names, dates of birth, street data and tokens in
+any output. A masked value keeps enough shape to recognise the mistake
+(``j***@e***.com``, ``+1******1212``, ``EAA…(redacted)``) and nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_TOKEN = re.compile(r"EAA[A-Za-z0-9]{6,}")
+
+
+def mask(value: Any, *, keep: int = 1) -> str:
+    """A printable, non-identifying rendering of ``value``.
+
+    Numbers, booleans and null are shown as JSON; containers by their size.
+    Strings keep their first ``keep`` character, their shape (``@``, ``.``,
+    ``+`` and digit groups for phones) and their last few digits at most.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _mask_number(value)
+    if isinstance(value, dict):
+        return f"{{object with {len(value)} keys}}"
+    if isinstance(value, list):
+        return f"[array of {len(value)}]"
+    if not isinstance(value, str):
+        return f"<{type(value).__name__}>"
+    return _mask_text(value, keep)
+
+
+def _mask_number(value: int | float) -> str:
+    text = repr(value)
+    # Long integers can be phone numbers or dates of birth written as numbers.
+    if len(text) > 6:
+        return text[:2] + "*" * (len(text) - 4) + text[-2:]
+    return text
+
+
+def _mask_text(value: str, keep: int) -> str:
+    if value == "":
+        return '""'
+    stripped = value.strip()
+    if not stripped:
+        return "(whitespace)"
+    if _TOKEN.match(stripped):
+        return "EAA…(redacted)"
+    if _HEX64.fullmatch(stripped):
+        # A digest identifies nobody by itself; a short prefix helps find it.
+        return stripped[:8] + "…"
+    if "@" in stripped:
+        local, _, domain = stripped.rpartition("@")
+        host, dot, tld = domain.rpartition(".")
+        if not dot:
+            host, tld = domain, ""
+        masked_domain = _stars(host, keep) + (f".{tld}" if dot and len(tld) <= 6 else "")
+        return f"{_stars(local, keep)}@{masked_domain}"
+    digits = sum(ch.isdigit() for ch in stripped)
+    if digits >= 7 and digits >= len(stripped) * 0.6:
+        # Phone-like: keep a leading + and country digit, and the last four digits.
+        head = "+" if stripped.startswith("+") else ""
+        body = [ch for ch in stripped if ch.isdigit()]
+        lead = body[:1] if head else []
+        tail = body[-4:] if len(body) > 8 else body[-2:]
+        hidden = len(body) - len(lead) - len(tail)
+        return head + "".join(lead) + "*" * max(hidden, 3) + "".join(tail)
+    return _stars(stripped, keep)
+
+
+def _stars(text: str, keep: int) -> str:
+    if not text:
+        return ""
+    shown = text[:keep] if len(text) > keep + 1 else ""
+    return shown + "***"
+
+
+def mask_token(_value: Any) -> str:
+    """Credentials never show even a prefix beyond the token family."""
+    return "(redacted)"

@@ -1,0 +1,181 @@
+"""Where values sit in JSON text: pointer -> offset, and offset -> line:column.
+
+Clean documents never come here: the engine builds a :class:`Locator` only for
+a document that has something to report. The scanner is iterative, so a
+10^5-deep document cannot exhaust the interpreter's stack, and it is also the
+exact detector of duplicate keys and non-finite numbers (the parsers in the
+fast path do not report either).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from json.decoder import scanstring
+
+from capi_lint.model import PointerParts
+
+_WS = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(
+    r"-?Infinity|NaN|true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+)
+_NON_FINITE_WORDS = frozenset({"NaN", "Infinity", "-Infinity"})
+
+#: Deeper documents are reported, not walked: no CAPI payload nests past a
+#: handful of levels, and pointers of deeper values would cost quadratic memory.
+MAX_DEPTH = 512
+
+
+class TooDeep(ValueError):
+    def __init__(self, offset: int) -> None:
+        super().__init__("nesting too deep")
+        self.offset = offset
+
+
+@dataclass
+class ScanResult:
+    offsets: dict[PointerParts, int] = field(default_factory=dict)
+    #: (pointer of the object, key, offset of the repeated key's opening quote)
+    duplicates: list[tuple[PointerParts, str, int]] = field(default_factory=list)
+    #: (pointer of the value, offset, the literal as written)
+    non_finite: list[tuple[PointerParts, int, str]] = field(default_factory=list)
+    #: False when the text ended or broke before the scan finished.
+    complete: bool = True
+    #: Offset of the first container nested deeper than MAX_DEPTH, if any.
+    too_deep_at: int | None = None
+
+
+def scan(text: str, record_offsets: bool = True) -> ScanResult:
+    """Walk JSON ``text`` once, recording where every value starts."""
+    result = ScanResult()
+    try:
+        _scan(text, result, record_offsets)
+    except TooDeep as exc:
+        result.complete = False
+        result.too_deep_at = exc.offset
+    except (IndexError, ValueError):
+        result.complete = False
+    return result
+
+
+def _scan(text: str, result: ScanResult, record: bool) -> None:
+    ws = _WS.match
+    offsets = result.offsets
+    # A frame is [is_object, pointer, next_index_or_seen_keys].
+    stack: list[list] = []
+    parts: PointerParts = ()
+    i = ws(text, 0).end()
+    while True:
+        # Parse one value starting at i.
+        if record:
+            offsets[parts] = i
+        ch = text[i]
+        if (ch == "{" or ch == "[") and len(stack) >= MAX_DEPTH:
+            raise TooDeep(i)
+        if ch == "{":
+            i = ws(text, i + 1).end()
+            if text[i] == "}":
+                i += 1
+            else:
+                seen: set[str] = set()
+                stack.append([True, parts, seen])
+                i, parts = _read_key(text, i, parts, seen, result)
+                continue
+        elif ch == "[":
+            i = ws(text, i + 1).end()
+            if text[i] == "]":
+                i += 1
+            else:
+                stack.append([False, parts, 0])
+                parts = (*parts, 0)
+                continue
+        elif ch == '"':
+            i = scanstring(text, i + 1)[1]
+        else:
+            m = _SCALAR.match(text, i)
+            if m is None:
+                raise ValueError("unexpected character")
+            token = m.group()
+            if token in _NON_FINITE_WORDS or (
+                ("e" in token or "E" in token or len(token) > 300) and math.isinf(float(token))
+            ):
+                result.non_finite.append((parts, i, token))
+            i = m.end()
+        # The value ended: close containers until one continues.
+        while True:
+            if not stack:
+                return
+            i = ws(text, i).end()
+            frame = stack[-1]
+            if text[i] == ",":
+                i = ws(text, i + 1).end()
+                if frame[0]:
+                    i, parts = _read_key(text, i, frame[1], frame[2], result)
+                else:
+                    frame[2] += 1
+                    parts = (*frame[1], frame[2])
+                break
+            i += 1
+            stack.pop()
+
+
+def _read_key(
+    text: str, i: int, parent: PointerParts, seen: set[str], result: ScanResult
+) -> tuple[int, PointerParts]:
+    if text[i] != '"':
+        raise ValueError("expected a key")
+    key, end = scanstring(text, i + 1)
+    if key in seen:
+        result.duplicates.append((parent, key, i))
+    else:
+        seen.add(key)
+    end = _WS.match(text, end).end()
+    if text[end] != ":":
+        raise ValueError("expected ':'")
+    return _WS.match(text, end + 1).end(), (*parent, key)
+
+
+class Locator:
+    """Line and column (1-based) of values in one document's text.
+
+    ``first_line`` is the file line the text starts on (JSON Lines documents
+    start on their own line); ``first_column`` likewise for the first line.
+    """
+
+    def __init__(self, text: str, first_line: int = 1, first_column: int = 1) -> None:
+        self.text = text
+        self.first_line = first_line
+        self.first_column = first_column
+        self._scan: ScanResult | None = None
+        self._newlines: list[int] | None = None
+
+    @property
+    def scan(self) -> ScanResult:
+        if self._scan is None:
+            self._scan = scan(self.text)
+        return self._scan
+
+    def offset_of(self, parts: PointerParts) -> int | None:
+        """Offset of the value at ``parts``, or of its nearest existing ancestor."""
+        offsets = self.scan.offsets
+        while True:
+            found = offsets.get(parts)
+            if found is not None:
+                return found
+            if not parts:
+                return None
+            parts = parts[:-1]
+
+    def locate(self, parts: PointerParts) -> tuple[int, int]:
+        offset = self.offset_of(parts)
+        return self.position(offset if offset is not None else 0)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        row = bisect_right(self._newlines, offset - 1)
+        if row == 0:
+            return self.first_line, self.first_column + offset
+        return self.first_line + row, offset - self._newlines[row - 1]

@@ -1,0 +1,318 @@
+"""The one table of rules: every rule is registered here by its decorator.
+
+A rule is data (code, slug, default severity, doc) plus pure check functions.
+``capi-lint rule``, ``capi-lint rules``, SARIF rule metadata and the docs are
+all generated from this table, so a rule is never described twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from capi_lint.model import Severity
+
+DOC_URL = "https://github.com/capi-lint/capi-lint/blob/main/docs/rules.md#{code}"
+
+_CODE = re.compile(r"^[A-Z][0-9]{3}$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+FAMILIES: Mapping[str, str] = {
+    "S": "file, JSON and envelope structure",
+    "E": "server event parameters",
+    "U": "customer information",
+    "H": "hashing",
+    "N": "normalisation of raw values",
+    "D": "deduplication",
+    "C": "custom_data",
+    "A": "action_source-specific",
+    "R": "request level",
+    "B": "batch statistics",
+    "X": "cross-check against Meta's quality reports",
+}
+
+
+class Scope(str, enum.Enum):
+    """What a check function is given."""
+
+    #: Emitted by the loader/envelope reader itself (parse errors, shape);
+    #: the rule carries no function, its doc says where it comes from.
+    LOADER = "loader"
+    #: ``fn(root, ctx)`` once per parsed document (a JSON file, or one line of
+    #: JSON Lines); pointers are relative to the document root.
+    DOCUMENT = "document"
+    #: ``fn(event, ctx)`` once per event; pointers relative to the event.
+    EVENT = "event"
+    #: A class ``cls(ctx)`` with ``feed(index, event) -> hits | None`` (pointers
+    #: relative to that event) and ``finish() -> hits | None`` (pointers
+    #: relative to the batch array). One instance per batch, one pass.
+    BATCH = "batch"
+    #: Produced by ``capi-lint crosscheck`` from a quality report.
+    CROSSCHECK = "crosscheck"
+
+
+#: Doc sections, in the order ``capi-lint rule`` prints them (ruff's template).
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix", "Options", "Source")
+_REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix", "Source")
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    summary: str
+    sections: Mapping[str, str]
+
+    def section(self, name: str) -> str:
+        return self.sections.get(name, "")
+
+    def render(self) -> str:
+        parts = [self.summary, ""]
+        for name in DOC_SECTIONS:
+            body = self.sections.get(name)
+            if body:
+                parts += [f"## {name}", body, ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    slug: str
+    severity: Severity
+    doc: RuleDoc
+    scopes: Mapping[Scope, Callable[..., Any]] = field(default_factory=dict)
+    #: Event rules limited to these ``action_source`` values (None: all events).
+    action_sources: frozenset[str] | None = None
+    #: Option name -> default value, overridable in config.
+    options: Mapping[str, Any] = field(default_factory=dict)
+    fixable: bool = False
+
+    @property
+    def family(self) -> str:
+        return self.code[0]
+
+    @property
+    def summary(self) -> str:
+        return self.doc.summary
+
+    @property
+    def doc_url(self) -> str:
+        return DOC_URL.format(code=self.code.lower())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "slug": self.slug,
+            "severity": self.severity.value,
+            "family": self.family,
+            "family_name": FAMILIES.get(self.family, ""),
+            "summary": self.summary,
+            "scopes": sorted(s.value for s in self.scopes) or [Scope.LOADER.value],
+            "action_sources": sorted(self.action_sources) if self.action_sources else None,
+            "options": dict(self.options),
+            "fixable": self.fixable,
+            "doc": {name: self.doc.sections.get(name, "") for name in DOC_SECTIONS},
+            "doc_url": self.doc_url,
+        }
+
+
+_RULES: dict[str, Rule] = {}
+_BY_SLUG: dict[str, str] = {}
+
+
+def parse_doc(code: str, text: str | None) -> RuleDoc:
+    """Split a rule docstring into its summary line and ``## Section`` bodies."""
+    if not text or not text.strip():
+        raise ValueError(f"rule {code} has no doc")
+    lines = _dedent(text).strip("\n").splitlines()
+    summary = lines[0].strip()
+    sections: dict[str, str] = {}
+    current: str | None = None
+    body: list[str] = []
+    for line in lines[1:]:
+        if line.startswith("## "):
+            if current is not None:
+                sections[current] = "\n".join(body).strip("\n")
+            current, body = line[3:].strip(), []
+        elif current is not None:
+            body.append(line)
+    if current is not None:
+        sections[current] = "\n".join(body).strip("\n")
+    unknown = set(sections) - set(DOC_SECTIONS)
+    missing = [s for s in _REQUIRED_SECTIONS if not sections.get(s)]
+    if unknown or missing:
+        raise ValueError(
+            f"rule {code} doc: unknown sections {sorted(unknown)}, missing {missing}"
+        )
+    return RuleDoc(summary=summary, sections=sections)
+
+
+def _dedent(text: str) -> str:
+    # inspect.cleandoc semantics without importing inspect at start-up.
+    lines = text.expandtabs().splitlines()
+    indents = [len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.strip()]
+    margin = min(indents) if indents else 0
+    return "\n".join([lines[0].strip()] + [ln[margin:] for ln in lines[1:]])
+
+
+def rule(
+    code: str,
+    slug: str,
+    severity: Severity,
+    scope: Scope,
+    *,
+    action_sources: Iterable[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+    fixable: bool = False,
+) -> Callable[[Any], Any]:
+    """Register the decorated function (or batch class) as rule ``code``.
+
+    The docstring is the rule's documentation and must have the sections
+    What it does / Why is this bad? / Example / Fix / Source.
+    """
+
+    def register(fn: Any) -> Any:
+        _add(
+            code,
+            slug,
+            severity,
+            {scope: fn},
+            fn.__doc__,
+            action_sources,
+            options,
+            fixable,
+        )
+        return fn
+
+    return register
+
+
+def also(code: str, scope: Scope) -> Callable[[Any], Any]:
+    """Attach another check function, at another scope, to an existing rule."""
+
+    def register(fn: Any) -> Any:
+        existing = _RULES[code]
+        if scope in existing.scopes:
+            raise ValueError(f"rule {code} already has a {scope.value} check")
+        scopes = dict(existing.scopes)
+        scopes[scope] = fn
+        _RULES[code] = Rule(
+            existing.code,
+            existing.slug,
+            existing.severity,
+            existing.doc,
+            scopes,
+            existing.action_sources,
+            existing.options,
+            existing.fixable,
+        )
+        return fn
+
+    return register
+
+
+def declare(code: str, slug: str, severity: Severity, doc: str, **kw: Any) -> None:
+    """Register a rule whose findings are emitted by the loader (no function)."""
+    _add(code, slug, severity, {}, doc, kw.get("action_sources"), kw.get("options"), False)
+
+
+def _add(
+    code: str,
+    slug: str,
+    severity: Severity,
+    scopes: Mapping[Scope, Any],
+    docstring: str | None,
+    action_sources: Iterable[str] | None,
+    options: Mapping[str, Any] | None,
+    fixable: bool,
+) -> None:
+    if not _CODE.match(code):
+        raise ValueError(f"bad rule code {code!r}")
+    if not _SLUG.match(slug):
+        raise ValueError(f"bad rule slug {slug!r}")
+    if code in _RULES:
+        raise ValueError(f"rule {code} registered twice")
+    if slug in _BY_SLUG:
+        raise ValueError(f"slug {slug} already used by {_BY_SLUG[slug]}")
+    _RULES[code] = Rule(
+        code=code,
+        slug=slug,
+        severity=severity,
+        doc=parse_doc(code, docstring),
+        scopes=dict(scopes),
+        action_sources=frozenset(action_sources) if action_sources is not None else None,
+        options=dict(options or {}),
+        fixable=fixable,
+    )
+    _BY_SLUG[slug] = code
+
+
+def _ensure_loaded() -> None:
+    # Importing the rule modules runs their decorators.
+    from capi_lint import rules  # noqa: F401
+
+
+def all_rules() -> list[Rule]:
+    _ensure_loaded()
+    return [_RULES[c] for c in sorted(_RULES, key=_code_order)]
+
+
+def get(code_or_slug: str) -> Rule:
+    """The rule with this code (any case) or slug; KeyError if none."""
+    _ensure_loaded()
+    key = code_or_slug.strip()
+    if key.upper() in _RULES:
+        return _RULES[key.upper()]
+    if key.lower() in _BY_SLUG:
+        return _RULES[_BY_SLUG[key.lower()]]
+    raise KeyError(code_or_slug)
+
+
+_FAMILY_ORDER = {f: i for i, f in enumerate(FAMILIES)}
+
+
+def _code_order(code: str) -> tuple[int, str]:
+    return (_FAMILY_ORDER.get(code[0], 99), code)
+
+
+def select(
+    select: Iterable[str] | None,
+    ignore: Iterable[str] = (),
+    extend_select: Iterable[str] = (),
+) -> frozenset[str]:
+    """Codes enabled by ruff-style code-or-prefix selection.
+
+    ``select`` (default: all) is the base; ``extend_select`` adds to it and
+    ``ignore`` removes from it. An unknown code or prefix raises ValueError.
+    """
+    _ensure_loaded()
+    codes = set(_expand(select) if select is not None else _RULES)
+    codes |= _expand(extend_select)
+    codes -= _expand(ignore)
+    return frozenset(codes)
+
+
+def _expand(prefixes: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for raw in prefixes:
+        prefix = raw.strip().upper()
+        if not prefix:
+            continue
+        if prefix == "ALL":
+            out.update(_RULES)
+            continue
+        matched = {c for c in _RULES if c.startswith(prefix)}
+        if not matched:
+            slug_code = _BY_SLUG.get(raw.strip().lower())
+            if slug_code is None:
+                raise ValueError(f"unknown rule code or prefix: {raw.strip()!r}")
+            matched = {slug_code}
+        out |= matched
+    return out
+
+
+def iter_codes() -> Iterator[str]:
+    _ensure_loaded()
+    return iter(sorted(_RULES, key=_code_order))
