@@ -82,8 +82,7 @@ def parse_time(value: Any) -> int:
         moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise ConfigError(
-            f"invalid time {text!r}: expected unix seconds or ISO 8601 "
-            "(e.g. 2026-01-31T12:00:00Z)"
+            f"invalid time {text!r}: expected unix seconds or ISO 8601 (e.g. 2026-01-31T12:00:00Z)"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.timezone.utc)
@@ -232,7 +231,9 @@ def build_settings(
     if region is not None:
         region = str(region).strip().upper()
         if len(region) != 2 or not region.isalpha():
-            raise ConfigError(f"default-region: expected an ISO 3166-1 alpha-2 code, got {region!r}")
+            raise ConfigError(
+                f"default-region: expected an ISO 3166-1 alpha-2 code, got {region!r}"
+            )
     mode = pii if pii is not None else table.get("pii", "hashed")
     if mode not in PII_MODES:
         raise ConfigError(f"pii: expected one of {', '.join(PII_MODES)}, got {mode!r}")

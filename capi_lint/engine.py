@@ -27,7 +27,17 @@ class Context:
     from event to event (rules must not keep references across calls).
     """
 
-    __slots__ = ("action_source", "envelope", "index", "kind", "now", "path", "request", "settings")
+    __slots__ = (
+        "action_source",
+        "envelope",
+        "index",
+        "kind",
+        "memo",
+        "now",
+        "path",
+        "request",
+        "settings",
+    )
 
     def __init__(self, settings: Settings, now: int, path: str) -> None:
         self.settings = settings
@@ -38,6 +48,9 @@ class Context:
         self.envelope: env_mod.Envelope | None = None
         self.index: int = 0
         self.action_source: Any = None
+        #: Per-event scratch space shared by rules that derive the same thing
+        #: (e.g. the schema walk behind S009 and S010); cleared between events.
+        self.memo: dict[str, Any] = {}
 
     def option(self, code: str, name: str) -> Any:
         return self.settings.option(code, name)
@@ -107,7 +120,7 @@ class Engine:
         result = FileResult(doc.path)
         pending: list[_Pending] = []
         if doc.parsed:
-            result.events = self._run_document(doc, pending, None)
+            result.events = self._run_document(doc, pending)
         self._add_problems(result, doc.problems, doc.line_index)
         self._locate(result, doc, pending)
         result.findings.sort(key=Finding.sort_key)
@@ -138,7 +151,7 @@ class Engine:
                     result.events += 1
                 else:
                     request_lines += 1
-                    count = self._run_document(doc, pending, None)
+                    count = self._run_document(doc, pending)
                     result.events += count
                     if request_stats and isinstance(doc.root, dict):
                         envelope = env_mod.read(doc.root)
@@ -150,17 +163,15 @@ class Engine:
             self._add_problems(result, doc.problems, doc.line_index)
             self._locate(result, doc, pending)
         if event_lines:
-            self._finish_batch(event_batch, (), None, result)
+            self._finish_batch(event_batch, (), result)
         if request_lines > 1:
-            self._finish_batch(request_stats, (), None, result)
+            self._finish_batch(request_stats, (), result)
         result.findings.sort(key=Finding.sort_key)
         return result
 
     # ----------------------------------------------------------------- documents
 
-    def _run_document(
-        self, doc: loader.Document, pending: list[_Pending], _unused: Any
-    ) -> int:
+    def _run_document(self, doc: loader.Document, pending: list[_Pending]) -> int:
         envelope = env_mod.read(doc.root)
         ctx = Context(self.settings, self.now, doc.path)
         ctx.kind = envelope.kind
@@ -209,6 +220,8 @@ class Engine:
         batch: list[tuple[Rule, Any]],
     ) -> None:
         ctx.index = index
+        if ctx.memo:
+            ctx.memo.clear()
         source = event.get("action_source")
         ctx.action_source = source
         for rule, fn in self._checks_for(source):
@@ -234,7 +247,6 @@ class Engine:
         self,
         batch: list[tuple[Rule, Any]],
         prefix: PointerParts,
-        _unused: Any,
         result: FileResult,
     ) -> None:
         for rule, state in batch:

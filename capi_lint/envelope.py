@@ -135,11 +135,15 @@ def _request(root: dict[str, Any]) -> Envelope:
         kind = {dict: "an object", bool: "a boolean", int: "a number", float: "a number"}.get(
             type(data), type(data).__name__
         )
-        env.hits.append(("S006", Hit(("data",), f"`data` is {kind}; it must be an array of events")))
+        env.hits.append(
+            ("S006", Hit(("data",), f"`data` is {kind}; it must be an array of events"))
+        )
         return env
     env.events = data
     if not data:
-        env.hits.append(("S007", Hit(("data",), "`data` is an empty array; send at least one event")))
+        env.hits.append(
+            ("S007", Hit(("data",), "`data` is an empty array; send at least one event"))
+        )
     _count_check(env, data, ("data",))
     for index, item in enumerate(data):
         if not isinstance(item, dict):

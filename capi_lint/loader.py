@@ -45,7 +45,7 @@ class Document:
 
     path: str
     root: Any
-    text: str | bytes
+    text: str | bytes | None
     first_line: int = 1
     #: 0-based line number in a JSON Lines file, None for a whole file.
     line_index: int | None = None
@@ -59,7 +59,7 @@ class Document:
     @property
     def locator(self) -> Locator:
         if self._locator is None:
-            text = self.text
+            text = self.text or ""
             if isinstance(text, bytes):
                 text = text.decode("utf-8", "replace")
             self._locator = Locator(text, self.first_line)
@@ -232,7 +232,9 @@ def _parse_slow(
             )
         )
         return failed
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)):
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)
+    ):
         problems.append(
             Problem(
                 "S001",
@@ -275,9 +277,7 @@ def _parse_slow(
         result = scan(text, record_offsets=False)
         offset = result.too_deep_at or 0
         line, col = Locator(text, first_line).position(offset)
-        problems.append(
-            Problem("S001", f"JSON nested deeper than {MAX_DEPTH} levels", line, col)
-        )
+        problems.append(Problem("S001", f"JSON nested deeper than {MAX_DEPTH} levels", line, col))
         return failed
     doc = Document(path, root, text, first_line, line_index, problems)
     _report_scan(doc)

@@ -17,6 +17,33 @@ from capi_lint.model import Severity
 
 DOC_URL = "https://github.com/capi-lint/capi-lint/blob/main/docs/rules.md#{code}"
 
+_CAPI = "https://developers.facebook.com/docs/marketing-api/conversions-api/"
+
+#: Page keys of requirements.md §0.2; a rule doc writes ``{CI}`` and gets the URL.
+SOURCES: Mapping[str, str] = {
+    "PARAMS": _CAPI + "parameters",
+    "MAIN": _CAPI + "parameters/main-body",
+    "SE": _CAPI + "parameters/server-event",
+    "CI": _CAPI + "parameters/customer-information-parameters",
+    "CD": _CAPI + "parameters/custom-data",
+    "AD": _CAPI + "parameters/app-data",
+    "OED": _CAPI + "parameters/original-event",
+    "FBC": _CAPI + "parameters/fbp-and-fbc",
+    "PBL": _CAPI + "parameter-builder-library",
+    "USE": _CAPI + "using-the-api",
+    "DEDUP": _CAPI + "deduplicate-pixel-and-server-events",
+    "APP": _CAPI + "app-events",
+    "OFF": _CAPI + "offline-events",
+    "BM": _CAPI + "business-messaging",
+    "BP": _CAPI + "best-practices",
+    "E2E": _CAPI + "guides/end-to-end-implementation",
+    "DPO": "https://developers.facebook.com/docs/marketing-apis/data-processing-options",
+    "OMNI": "https://developers.facebook.com/docs/marketing-api/best-practices/omni-optimal-setup-guide",
+    "DQ": _CAPI + "dataset-quality-api",
+    "SQ": "https://developers.facebook.com/docs/marketing-api/reference/ads-pixel/setup_quality",
+}
+_SOURCE_KEY = re.compile(r"\{([A-Z0-9]+)\}")
+
 _CODE = re.compile(r"^[A-Z][0-9]{3}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -126,7 +153,8 @@ def parse_doc(code: str, text: str | None) -> RuleDoc:
     """Split a rule docstring into its summary line and ``## Section`` bodies."""
     if not text or not text.strip():
         raise ValueError(f"rule {code} has no doc")
-    lines = _dedent(text).strip("\n").splitlines()
+    text = _SOURCE_KEY.sub(lambda m: SOURCES.get(m.group(1), m.group(0)), _dedent(text))
+    lines = text.strip("\n").splitlines()
     summary = lines[0].strip()
     sections: dict[str, str] = {}
     current: str | None = None
@@ -143,9 +171,7 @@ def parse_doc(code: str, text: str | None) -> RuleDoc:
     unknown = set(sections) - set(DOC_SECTIONS)
     missing = [s for s in _REQUIRED_SECTIONS if not sections.get(s)]
     if unknown or missing:
-        raise ValueError(
-            f"rule {code} doc: unknown sections {sorted(unknown)}, missing {missing}"
-        )
+        raise ValueError(f"rule {code} doc: unknown sections {sorted(unknown)}, missing {missing}")
     return RuleDoc(summary=summary, sections=sections)
 
 

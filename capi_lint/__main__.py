@@ -1,0 +1,3 @@
+from capi_lint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""The library API (interface §5): pure functions, no network, no global state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from capi_lint import loader
+from capi_lint.config import Settings, build_settings, parse_time
+from capi_lint.engine import Engine, apply_file_ignores
+from capi_lint.model import Finding, Severity
+
+DEFAULT_PATH = "<payload>"
+
+
+class PayloadError(AssertionError):
+    """Raised by :func:`assert_valid`; ``findings`` holds what failed."""
+
+    def __init__(self, findings: list[Finding], fail_on: Severity) -> None:
+        self.findings = findings
+        self.fail_on = fail_on
+        from capi_lint.reporters import text
+
+        lines = [text.format_finding(f) for f in findings]
+        super().__init__(
+            f"{len(findings)} finding(s) at or above {fail_on.value}:\n" + "\n".join(lines)
+        )
+
+
+def _settings(config: Settings | Mapping[str, Any] | None, now: Any) -> Settings:
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = build_settings(config or {})
+    if now is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, now=parse_time(now))
+    return settings
+
+
+def check(
+    payload: Any,
+    config: Settings | Mapping[str, Any] | None = None,
+    now: Any = None,
+    *,
+    path: str = DEFAULT_PATH,
+) -> list[Finding]:
+    """Findings for one payload: a dict/list (already parsed) or JSON text/bytes.
+
+    Text and bytes get line and column; parsed objects have no text, so their
+    findings carry the pointer only. ``config`` is a :class:`Settings` or a
+    config table as in ``[tool.capi-lint]``; ``now`` pins the reference time.
+    """
+    settings = _settings(config, now)
+    engine = Engine(settings)
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8", "surrogatepass")
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        raw = bytes(payload)
+        if loader.looks_like_jsonl(raw):
+            result = engine.check_jsonl(path, raw)
+        else:
+            result = engine.check_document(loader.parse(path, raw))
+    else:
+        payload = _from_sdk(payload)
+        result = engine.check_document(loader.Document(path, payload, None))
+    return apply_file_ignores(result, settings).findings
+
+
+def _from_sdk(payload: Any) -> Any:
+    # facebook_business EventRequest / Event objects serialise through normalize().
+    if not isinstance(payload, (dict, list)) and callable(getattr(payload, "normalize", None)):
+        return payload.normalize()
+    return payload
+
+
+def check_file(
+    path: str | Path,
+    config: Settings | Mapping[str, Any] | None = None,
+    now: Any = None,
+) -> list[Finding]:
+    """The same findings the CLI reports for this file."""
+    settings = _settings(config, now)
+    from capi_lint.runner import run
+
+    return run([str(path)], settings).findings
+
+
+def assert_valid(
+    payload: Any,
+    fail_on: str | Severity = "error",
+    config: Settings | Mapping[str, Any] | None = None,
+    now: Any = None,
+) -> list[Finding]:
+    """Raise :class:`PayloadError` if any finding is at or above ``fail_on``.
+
+    Returns all findings (including milder ones) when it passes.
+    """
+    level = fail_on if isinstance(fail_on, Severity) else Severity.parse(fail_on)
+    findings = check(payload, config, now)
+    failing = [f for f in findings if f.severity.rank >= level.rank]
+    if failing:
+        raise PayloadError(failing, level)
+    return findings

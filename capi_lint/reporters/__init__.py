@@ -1,0 +1,19 @@
+"""Output formats. ``REPORTERS`` is also the source of the ``--format`` choices.
+
+A reporter is a pure function ``(run_result, *, color) -> str``; it never
+prints, so every format can be tested without the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from capi_lint.reporters import json_report, text
+from capi_lint.runner import RunResult
+
+Reporter = Callable[..., str]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text.render,
+    "json": json_report.render,
+}

@@ -1,0 +1,59 @@
+"""``path:line:col: CODE [severity] message`` lines, then a summary line."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from capi_lint.model import Finding, Severity
+from capi_lint.runner import RunResult
+
+_COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def format_finding(finding: Finding, color: bool = False) -> str:
+    where = finding.path
+    if finding.line is not None:
+        where += f":{finding.line}:{finding.column}"
+    elif finding.pointer:
+        where += f":{finding.pointer}"
+    code = _paint(finding.code, "1", color)
+    level = _paint(f"[{finding.severity.value}]", _COLORS[finding.severity], color)
+    return f"{_paint(where, '1', color)}: {code} {level} {finding.message}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(result: RunResult) -> str:
+    s = result.summary
+    scope = f"{_plural(s.files, 'file')}, {_plural(s.events, 'event')}"
+    if not (s.errors or s.warnings or s.infos):
+        return f"All checks passed ({scope})."
+    counts = ", ".join(
+        [_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")]
+    )
+    return f"Found {counts} ({scope})."
+
+
+def statistics(result: RunResult) -> list[str]:
+    counts = Counter((f.code, f.slug, f.severity.value) for f in result.findings)
+    return [
+        f"{n:>6}  {code}  {slug} [{level}]"
+        for (code, slug, level), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def render(
+    result: RunResult, *, color: bool = False, quiet: bool = False, show_stats: bool = False
+) -> str:
+    lines = [format_finding(f, color) for f in result.findings]
+    if show_stats:
+        lines += statistics(result)
+    if not quiet:
+        lines.append(summary_line(result))
+    return "\n".join(lines) + ("\n" if lines else "")

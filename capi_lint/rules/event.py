@@ -1,0 +1,748 @@
+"""E — server event parameters: name, time, action_source, URLs, data processing options."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from capi_lint.model import Hit, Severity
+from capi_lint.registry import Scope, rule
+from capi_lint.rules._util import is_present, mask
+
+DAY = 86_400
+
+STANDARD_EVENTS = (
+    "AddPaymentInfo",
+    "AddToCart",
+    "AddToWishlist",
+    "CompleteRegistration",
+    "Contact",
+    "CustomizeProduct",
+    "Donate",
+    "FindLocation",
+    "InitiateCheckout",
+    "Lead",
+    "PageView",
+    "Purchase",
+    "Schedule",
+    "Search",
+    "StartTrial",
+    "SubmitApplication",
+    "Subscribe",
+    "ViewContent",
+)
+_STANDARD_SET = frozenset(STANDARD_EVENTS)
+_STANDARD_SQUASHED = {name.lower(): name for name in STANDARD_EVENTS}
+_SQUASH = re.compile(r"[\s_\-]+")
+
+ACTION_SOURCES = (
+    "website",
+    "app",
+    "email",
+    "phone_call",
+    "chat",
+    "physical_store",
+    "system_generated",
+    "business_messaging",
+    "other",
+)
+_ACTION_SET = frozenset(ACTION_SOURCES)
+#: Common wrong values -> the enum value they most likely mean.
+_ACTION_HINTS = {
+    "web": "website",
+    "site": "website",
+    "browser": "website",
+    "offline": "physical_store",
+    "store": "physical_store",
+    "instore": "physical_store",
+    "pos": "physical_store",
+    "retail": "physical_store",
+    "mobile": "app",
+    "mobileapp": "app",
+    "phone": "phone_call",
+    "call": "phone_call",
+    "whatsapp": "business_messaging",
+    "messenger": "business_messaging",
+    "instagram": "business_messaging",
+    "crm": "system_generated",
+    "system": "system_generated",
+    "sms": "chat",
+}
+
+# Events delayed by design: E008 stays quiet for them.
+_DELAYED_BY_DESIGN = frozenset({"physical_store", "system_generated"})
+
+
+def _time_value(event: dict[str, Any]) -> int | None:
+    """event_time as whole seconds when it is a usable number, else None."""
+    value = event.get("event_time")
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is float and value.is_integer():
+        return int(value)
+    return None
+
+
+def _is_sub_second(value: int) -> bool:
+    return value >= 10**11
+
+
+@rule("E001", "missing-event-name", Severity.ERROR, Scope.EVENT)
+def missing_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """The event has no `event_name`.
+
+    ## What it does
+    Reports an event whose `event_name` is absent, null, empty or whitespace
+    only. Any non-empty string passes, standard or custom (a non-string is
+    S010's).
+
+    ## Why is this bad?
+    `event_name` is required; Meta rejects the event, and with it the whole
+    request. It is also half of the deduplication key.
+
+    ## Example
+    ```json
+    {"event_name": " ", "event_time": 1700000000, "action_source": "website"}
+    ```
+
+    ## Fix
+    Send a standard event name (`Purchase`, `Lead`, …) or your custom name.
+
+    ## Source
+    requirements §2.1 [doc] — {SE}
+    """
+    name = event.get("event_name")
+    if name is None:
+        message = (
+            "event has no `event_name`" if "event_name" not in event else "`event_name` is null"
+        )
+        return [Hit((), message, 'add the event\'s name, e.g. "Purchase"')]
+    if isinstance(name, str) and not name.strip():
+        return [Hit(("event_name",), "`event_name` is empty", "send the event's name")]
+    return None
+
+
+@rule("E002", "event-name-case-variant", Severity.WARNING, Scope.EVENT)
+def event_name_case_variant(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`event_name` is a misspelt standard event name.
+
+    ## What it does
+    Reports an `event_name` that equals a standard event name when case, spaces,
+    `_` and `-` are ignored, but is not spelt exactly (`purchase`,
+    `Add To Cart`, `add_to_cart`). Custom names that do not normalise to a
+    standard name (`pLTVPurchase`, `B2B Purchase`) pass.
+
+    ## Why is this bad?
+    Names are case-sensitive: `purchase` is a *custom* event, so it is not
+    optimised or reported as a Purchase, and it does not deduplicate against
+    the Pixel's `Purchase`.
+
+    ## Example
+    ```json
+    {"event_name": "add_to_cart"}
+    ```
+
+    ## Fix
+    Use the exact standard spelling (`AddToCart`).
+
+    ## Source
+    requirements §2.2 [unconfirmed list][inf] — {SE}
+    """
+    name = event.get("event_name")
+    if type(name) is not str or name in _STANDARD_SET:
+        return None
+    standard = _STANDARD_SQUASHED.get(_SQUASH.sub("", name).lower())
+    if standard is None:
+        return None
+    return [
+        Hit(
+            ("event_name",),
+            f"`event_name` {name!r} is a variant of the standard event {standard!r}; "
+            "names are case-sensitive, so Meta treats it as a custom event",
+            f'use "{standard}"',
+        )
+    ]
+
+
+@rule("E003", "missing-event-time", Severity.ERROR, Scope.EVENT)
+def missing_event_time(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """The event has no `event_time`.
+
+    ## What it does
+    Reports an event whose `event_time` is absent or null. Any present value
+    passes here (E004–E007 judge it).
+
+    ## Why is this bad?
+    `event_time` is required; Meta rejects the event and the request with it.
+
+    ## Example
+    ```json
+    {"event_name": "Purchase", "action_source": "website"}
+    ```
+
+    ## Fix
+    Send the Unix time in seconds at which the action happened.
+
+    ## Source
+    requirements §2.3 [doc] — {SE}
+    """
+    if event.get("event_time") is None:
+        message = (
+            "event has no `event_time`" if "event_time" not in event else "`event_time` is null"
+        )
+        return [Hit((), message, "send the Unix time (seconds) of the action")]
+    return None
+
+
+@rule("E004", "event-time-not-integer", Severity.ERROR, Scope.EVENT)
+def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`event_time` is not an integer.
+
+    ## What it does
+    Reports an `event_time` that is a string (numeric or ISO 8601), a boolean,
+    an object or array, or a number with a fractional part. An integral float
+    such as `1700000000.0` is accepted with an info note.
+
+    ## Why is this bad?
+    Meta documents `event_time` as an integer Unix time in seconds. Strings and
+    fractions are rejected or misread; Meta's archived uploader rejected ISO
+    strings without explanation.
+
+    ## Example
+    ```json
+    {"event_time": "2026-11-20T10:00:00Z"}
+    ```
+
+    ## Fix
+    Send whole seconds as a JSON integer: `int(time.time())`.
+
+    ## Source
+    requirements §2.3, §2.7 [doc][3p] — {SE}
+    """
+    value = event.get("event_time")
+    kind = type(value)
+    if value is None or kind is int:
+        return None
+    if kind is float:
+        if value.is_integer():
+            return [
+                Hit(
+                    ("event_time",),
+                    "`event_time` is written with a decimal point; send a plain integer",
+                    "drop the `.0`",
+                    Severity.INFO,
+                )
+            ]
+        return [
+            Hit(
+                ("event_time",),
+                "`event_time` has a fractional part; Meta expects whole seconds",
+                "round down to whole seconds",
+            )
+        ]
+    if kind is str:
+        what = (
+            "a numeric string"
+            if value.strip().lstrip("-").isdigit()
+            else "a string (ISO 8601 or other text)"
+        )
+        return [
+            Hit(
+                ("event_time",),
+                f"`event_time` is {what}; Meta expects an integer Unix time in seconds",
+                "send the Unix time as a JSON integer",
+            )
+        ]
+    what = {bool: "a boolean", list: "an array", dict: "an object"}.get(kind, kind.__name__)
+    return [Hit(("event_time",), f"`event_time` is {what}; expected an integer")]
+
+
+@rule("E005", "event-time-milliseconds", Severity.ERROR, Scope.EVENT)
+def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`event_time` is in milliseconds (or microseconds), not seconds.
+
+    ## What it does
+    Reports an integer `event_time` of 10^11 or more: 13 digits are
+    milliseconds, 16 microseconds. Ten-digit second timestamps pass.
+
+    ## Why is this bad?
+    Meta reads seconds, so a millisecond time lies thousands of years in the
+    future: the event is rejected.
+
+    ## Example
+    ```json
+    {"event_time": 1763800000000}
+    ```
+
+    ## Fix
+    Divide by 1000 (JavaScript: `Math.floor(Date.now() / 1000)`).
+
+    ## Source
+    requirements §2.3, §2.7 [doc] — {SE}
+    """
+    value = _time_value(event)
+    if value is None or not _is_sub_second(value):
+        return None
+    unit, divisor = ("microseconds", 1_000_000) if value >= 10**14 else ("milliseconds", 1000)
+    return [
+        Hit(
+            ("event_time",),
+            f"`event_time` looks like {unit} ({len(str(value))} digits); Meta expects seconds",
+            f"divide by {divisor}: {value // divisor}",
+        )
+    ]
+
+
+@rule(
+    "E006",
+    "event-time-too-old",
+    Severity.ERROR,
+    Scope.EVENT,
+    options={"max-age-days": 7, "physical-store-max-age-days": 62},
+)
+def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`event_time` is older than Meta accepts.
+
+    ## What it does
+    Reports an event more than 7 days older than the reference time *T*
+    (`--now`, default: the clock), or more than 62 days for
+    `action_source = physical_store`. Exactly at the boundary passes. Not
+    reported when E005 fired (a millisecond time is not "old").
+
+    ## Why is this bad?
+    If any event in `data` is older than 7 days, Meta rejects the whole
+    request and processes none of its events.
+
+    ## Example
+    ```json
+    {"event_time": 1700000000, "action_source": "website"}
+    ```
+    (checked with `--now 2026-11-23`)
+
+    ## Fix
+    Send events within 7 days (62 for physical_store). Fixtures: pin the
+    reference time with `--now` or `now = …` in config so they do not age.
+
+    ## Options
+    `max-age-days` (7), `physical-store-max-age-days` (62; the 62-day window is
+    widely cited but Meta's text was not located, requirements §2.5).
+
+    ## Source
+    requirements §2.4 [doc], §2.5 [3p/unconfirmed] — {SE}
+    """
+    value = _time_value(event)
+    if value is None or _is_sub_second(value):
+        return None
+    store = event.get("action_source") == "physical_store"
+    days = ctx.option("E006", "physical-store-max-age-days" if store else "max-age-days")
+    age = ctx.now - value
+    if age <= days * DAY:
+        return None
+    where = " for physical_store events" if store else ""
+    return [
+        Hit(
+            ("event_time",),
+            f"`event_time` is {age / DAY:.1f} days before the reference time; "
+            f"Meta accepts at most {days} days{where} and rejects the whole request",
+            "send events sooner; for fixtures pin the reference time with --now",
+        )
+    ]
+
+
+@rule(
+    "E007",
+    "event-time-in-future",
+    Severity.WARNING,
+    Scope.EVENT,
+    options={"tolerance-seconds": 60},
+)
+def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`event_time` is in the future.
+
+    ## What it does
+    Reports an `event_time` more than a tolerance (default 60 s, for clock
+    skew) after the reference time *T*. Not reported when E005 fired.
+
+    ## Why is this bad?
+    A future time usually means a wrong unit or time zone (local time sent as
+    GMT). Meta documents no tolerance; peers reject more than a minute ahead.
+
+    ## Example
+    ```json
+    {"event_time": 1900000000}
+    ```
+
+    ## Fix
+    Send the time in UTC seconds, taken when the action happened.
+
+    ## Options
+    `tolerance-seconds` (60).
+
+    ## Source
+    requirements §2.6 [3p][inf] — {SE}
+    """
+    value = _time_value(event)
+    if value is None or _is_sub_second(value):
+        return None
+    ahead = value - ctx.now
+    if ahead <= ctx.option("E007", "tolerance-seconds"):
+        return None
+    hours = ahead / 3600
+    span = f"{hours:.1f} hours" if hours >= 1 else f"{ahead} seconds"
+    return [
+        Hit(
+            ("event_time",),
+            f"`event_time` is {span} after the reference time; check the unit and time zone",
+            "send the UTC Unix time of the action",
+        )
+    ]
+
+
+@rule("E008", "event-time-delayed", Severity.INFO, Scope.EVENT)
+def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """The event is sent long after it happened.
+
+    ## What it does
+    Reports an event more than 1 hour older than the reference time *T* that
+    is not yet too old (E006); the wording escalates beyond 24 hours. Quiet
+    for `physical_store` and `system_generated` events and for events with
+    `original_event_data`, which are delayed by design.
+
+    ## Why is this bad?
+    Meta asks for events in real time or within an hour: more than 2 hours can
+    significantly reduce performance, 24 hours or more may cause significant
+    attribution and delivery issues.
+
+    ## Example
+    ```json
+    {"event_time": 1763700000, "action_source": "website"}
+    ```
+    (with `--now 1763800000`: 27.8 hours)
+
+    ## Fix
+    Send events as they happen, or at least hourly.
+
+    ## Source
+    requirements §2.8 [doc] — {E2E}
+    """
+    value = _time_value(event)
+    if value is None or _is_sub_second(value):
+        return None
+    age = ctx.now - value
+    if age <= 3600:
+        return None
+    source = event.get("action_source")
+    if source in _DELAYED_BY_DESIGN or "original_event_data" in event:
+        return None
+    store = source == "physical_store"
+    limit = ctx.option("E006", "physical-store-max-age-days" if store else "max-age-days")
+    if age > limit * DAY:
+        return None
+    hours = age / 3600
+    if hours >= 24:
+        impact = "24 hours or more may cause significant attribution and delivery issues"
+    elif hours > 2:
+        impact = "more than 2 hours can significantly reduce performance"
+    else:
+        impact = "Meta recommends sending within 1 hour"
+    return [
+        Hit(
+            ("event_time",),
+            f"event is sent {hours:.1f} hours after it happened; {impact}",
+            "send events in real time or at least hourly",
+        )
+    ]
+
+
+@rule("E009", "missing-action-source", Severity.ERROR, Scope.EVENT)
+def missing_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """The event has no `action_source`.
+
+    ## What it does
+    Reports an event whose `action_source` is absent, null or empty. Any
+    present value passes here (E010 judges it).
+
+    ## Why is this bad?
+    `action_source` is required for all events; Meta rejects events without it.
+    It also decides which other fields are required (website events need a URL
+    and a user agent).
+
+    ## Example
+    ```json
+    {"event_name": "Purchase", "event_time": 1763800000, "user_data": {}}
+    ```
+
+    ## Fix
+    Send where the conversion happened: `website`, `app`, `physical_store`, …
+
+    ## Source
+    requirements §2.11 [doc/seed] — {PARAMS}
+    """
+    value = event.get("action_source")
+    if value is None:
+        message = (
+            "event has no `action_source`"
+            if "action_source" not in event
+            else "`action_source` is null"
+        )
+        return [Hit((), message, f"send one of: {', '.join(ACTION_SOURCES)}")]
+    if isinstance(value, str) and not value.strip():
+        return [Hit(("action_source",), "`action_source` is empty")]
+    return None
+
+
+@rule("E010", "invalid-action-source", Severity.ERROR, Scope.EVENT)
+def invalid_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`action_source` is not one of Meta's values.
+
+    ## What it does
+    Reports an `action_source` that is not exactly one of `website`, `app`,
+    `email`, `phone_call`, `chat`, `physical_store`, `system_generated`,
+    `business_messaging`, `other` (lowercase, case-sensitive), and names the
+    likely intended value (`Website` → `website`, `offline` → `physical_store`,
+    `whatsapp` → `business_messaging`).
+
+    ## Why is this bad?
+    Meta rejects unknown values; the value is an enum in Meta's SDKs.
+
+    ## Example
+    ```json
+    {"action_source": "offline"}
+    ```
+
+    ## Fix
+    Use one of the nine values.
+
+    ## Source
+    requirements §3 [sdk][doc] — {SE}
+    """
+    value = event.get("action_source")
+    if type(value) is not str or value in _ACTION_SET or not value.strip():
+        return None
+    squashed = value.strip().lower()
+    hint = squashed if squashed in _ACTION_SET else None
+    if hint is None:
+        hint = _ACTION_HINTS.get(_SQUASH.sub("", squashed))
+    shown = value if len(value) <= 30 else value[:27] + "…"
+    message = f"`action_source` {shown!r} is not one of Meta's values"
+    if hint:
+        message += f"; did you mean {hint!r}?"
+    return [
+        Hit(
+            ("action_source",),
+            message,
+            f'use "{hint}"' if hint else f"use one of: {', '.join(ACTION_SOURCES)}",
+        )
+    ]
+
+
+@rule("E011", "website-missing-required", Severity.ERROR, Scope.EVENT, action_sources={"website"})
+def website_missing_required(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """A website event lacks `event_source_url` or `client_user_agent`.
+
+    ## What it does
+    For `action_source = website`, reports a missing (absent, null or empty)
+    `event_source_url` or `user_data.client_user_agent`, naming which.
+    Malformed values pass here (E012, U008 judge them).
+
+    ## Why is this bad?
+    Both are required for website events; Meta rejects the event without them.
+
+    ## Example
+    ```json
+    {"action_source": "website", "user_data": {"em": "…hash…"}}
+    ```
+
+    ## Fix
+    Send the page URL and the browser's user agent with every website event.
+
+    ## Source
+    requirements §2.12, §2.13 [doc] — {PARAMS}
+    """
+    hits = []
+    if not is_present(event.get("event_source_url")):
+        hits.append(
+            Hit(
+                (),
+                "website event has no `event_source_url`",
+                "send the URL of the page where the event happened",
+            )
+        )
+    user_data = event.get("user_data")
+    if not isinstance(user_data, dict) or not is_present(user_data.get("client_user_agent")):
+        where = ("user_data",) if isinstance(user_data, dict) else ()
+        hits.append(
+            Hit(
+                where,
+                "website event has no `user_data.client_user_agent`",
+                "send the browser's User-Agent header",
+            )
+        )
+    return hits or None
+
+
+_APPENDIX_TAIL = re.compile(r"\.(?:[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8})$")
+
+
+def _url_problem(url: str) -> str | None:
+    if url != url.strip() or any(ch.isspace() for ch in url):
+        return "contains whitespace"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "is not a valid URL"
+    if not parts.scheme:
+        return "has no scheme (relative path or missing https://)"
+    if parts.scheme not in ("http", "https"):
+        return f"uses the {parts.scheme}: scheme; expected http or https"
+    if not host:
+        return "has no host"
+    if host == "localhost" or host.endswith(".localhost") or host in ("127.0.0.1", "::1"):
+        return "points at localhost"
+    return None
+
+
+@rule("E012", "invalid-url", Severity.WARNING, Scope.EVENT)
+def invalid_url(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`event_source_url` or `referrer_url` is not an absolute web URL.
+
+    ## What it does
+    Reports an `event_source_url` or `referrer_url` that is not an absolute
+    `http`/`https` URL with a host: a relative path, a missing scheme,
+    `localhost`, `file:`, whitespace. URLs with query strings, fragments, IDN
+    hosts, and URLs ending in a parameter-builder appendix pass.
+
+    ## Why is this bad?
+    Meta uses the URL to attribute and to verify the domain; a relative or
+    local URL attributes the event to nothing (and a `localhost` URL is a test
+    event that reached production).
+
+    ## Example
+    ```json
+    {"event_source_url": "/checkout/thank-you"}
+    ```
+
+    ## Fix
+    Send the full page URL as the browser saw it (`https://shop.example.com/…`).
+
+    ## Source
+    requirements §2.12, §2.17, §2.18 [doc][sdk] — {SE}
+    """
+    hits = None
+    for key in ("event_source_url", "referrer_url"):
+        url = event.get(key)
+        if type(url) is not str or not url:
+            continue
+        problem = _url_problem(url)
+        if problem is None:
+            continue
+        if hits is None:
+            hits = []
+        hits.append(
+            Hit(
+                (key,),
+                f"`{key}` {problem}",
+                "send the absolute http(s) URL of the page",
+            )
+        )
+    return hits
+
+
+_DPO_COUNTRIES = frozenset({0, 1})
+_DPO_STATES = frozenset({0, 1000})
+
+
+@rule("E013", "dpo-invalid", Severity.WARNING, Scope.EVENT)
+def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """Data processing options are inconsistent or undocumented.
+
+    ## What it does
+    Reports `data_processing_options` holding anything but `"LDU"` (`"ldu"`,
+    `"CCPA"`); `LDU` without `data_processing_options_country`/`_state`; a
+    country without a state or the reverse; a country other than `0`/`1` or a
+    state other than `0`/`1000` (undocumented codes); and location fields sent
+    while the options are empty or absent (they have no effect). `["LDU"]`
+    with `0`/`0` or `1`/`1000`, and `[]` with no location fields, pass.
+
+    ## Why is this bad?
+    Limited Data Use is how advertisers honour US state privacy laws; a
+    misspelt option silently turns it off, an unknown code is undefined.
+
+    ## Example
+    ```json
+    {"data_processing_options": ["ldu"], "data_processing_options_country": 1}
+    ```
+
+    ## Fix
+    Send `["LDU"]` with `0`/`0` (let Meta geolocate) or `1`/`1000`
+    (California), or `[]` with no location fields.
+
+    ## Source
+    requirements §2.19–§2.23 [doc][3p] — {DPO}
+    """
+    options = event.get("data_processing_options")
+    has_country = event.get("data_processing_options_country") is not None
+    has_state = event.get("data_processing_options_state") is not None
+    if options is None and not has_country and not has_state:
+        return None
+    hits = []
+    ldu = False
+    if isinstance(options, list):
+        for index, item in enumerate(options):
+            if item == "LDU":
+                ldu = True
+            else:
+                shown = item if isinstance(item, str) and len(item) <= 20 else mask(item)
+                hits.append(
+                    Hit(
+                        ("data_processing_options", index),
+                        f"data processing option {shown!r} is not documented; "
+                        'the only option is "LDU" (case-sensitive)',
+                        'use "LDU"',
+                    )
+                )
+    if ldu and not (has_country and has_state):
+        hits.append(
+            Hit(
+                (),
+                "LDU is on but `data_processing_options_country`/`_state` are not both set",
+                "send 0/0 to let Meta geolocate, or 1/1000 for California",
+            )
+        )
+    elif has_country != has_state:
+        hits.append(
+            Hit(
+                (),
+                "only one of `data_processing_options_country` and `_state` is set",
+                "send both (0/0 to let Meta geolocate)",
+            )
+        )
+    country = event.get("data_processing_options_country")
+    if has_country and type(country) is int and country not in _DPO_COUNTRIES:
+        hits.append(
+            Hit(
+                ("data_processing_options_country",),
+                f"`data_processing_options_country` {country} is not a documented code (0 or 1)",
+            )
+        )
+    state = event.get("data_processing_options_state")
+    if has_state and type(state) is int and state not in _DPO_STATES:
+        hits.append(
+            Hit(
+                ("data_processing_options_state",),
+                f"`data_processing_options_state` {state} is not a documented code (0 or 1000)",
+            )
+        )
+    if (has_country or has_state) and not (isinstance(options, list) and options):
+        hits.append(
+            Hit(
+                (),
+                "location fields are set but `data_processing_options` is empty or absent, "
+                "so they have no effect",
+                'add "data_processing_options": ["LDU"] or drop the location fields',
+            )
+        )
+    return hits or None

@@ -1,0 +1,204 @@
+"""The JSON Schemas (Draft 2020-12) of a CAPI request, and fast tables derived from them.
+
+The schemas are the single source of truth for known keys and their JSON
+types, and are usable on their own::
+
+    from capi_lint import schemas
+    schemas.validator("event").iter_errors(event)
+
+Running a full jsonschema validation on every event costs ~80x a parse, so the
+S009/S010 rules first walk an event with :func:`suspicious`, which uses
+tables derived from these same schemas at import time, and ask jsonschema to
+explain (:func:`explain`) only the events that walk flagged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+NAMES = ("request", "event", "user_data", "custom_data", "app_data")
+BASE_URI = "https://capi-lint.dev/schemas/"
+
+#: Keys that are credentials: R003 reports them wherever they are, S009 never.
+CREDENTIAL_KEYS = frozenset({"access_token", "appsecret_proof"})
+
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def load(name: str) -> dict[str, Any]:
+    """The schema document ``<name>.schema.json`` as a dict."""
+    if name not in NAMES:
+        raise KeyError(name)
+    text = resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def _all() -> dict[str, dict[str, Any]]:
+    return {name: load(name) for name in NAMES}
+
+
+@cache
+def validator(name: str) -> Any:
+    """A jsonschema Draft 2020-12 validator for ``name``, with $refs resolved."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in _all().values()
+    )
+    return jsonschema.Draft202012Validator(_all()[name], registry=registry)
+
+
+# --------------------------------------------------------------------------- fast tables
+
+
+@dataclass
+class FieldSpec:
+    type_names: tuple[str, ...]
+    types: frozenset[type]
+    item_types: frozenset[type] | None = None
+    item_type_names: tuple[str, ...] = ()
+    obj: ObjectSpec | None = None
+    item_obj: ObjectSpec | None = None
+
+
+@dataclass
+class ObjectSpec:
+    name: str
+    properties: dict[str, FieldSpec] = field(default_factory=dict)
+    additional: bool = False
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return tuple(self.properties)
+
+
+def _types(schema: dict[str, Any]) -> tuple[str, ...]:
+    kind = schema.get("type")
+    if kind is None and "$ref" in schema:
+        return ("object",)
+    if kind is None:
+        return ()
+    return (kind,) if isinstance(kind, str) else tuple(kind)
+
+
+def _py(names: tuple[str, ...]) -> frozenset[type]:
+    return frozenset(t for n in names for t in _PY_TYPES[n])
+
+
+def _resolve(schema: dict[str, Any], doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema, doc
+    if ref.startswith("#/$defs/"):
+        return doc["$defs"][ref[len("#/$defs/") :]], doc
+    target = _all()[ref.removesuffix(".schema.json")]
+    return target, target
+
+
+def _object_spec(name: str, schema: dict[str, Any], doc: dict[str, Any]) -> ObjectSpec:
+    spec = ObjectSpec(name, additional=schema.get("additionalProperties", True) is not False)
+    for key, sub in schema.get("properties", {}).items():
+        sub, sub_doc = _resolve(sub, doc)
+        names = _types(sub)
+        fs = FieldSpec(type_names=names, types=_py(names) if names else frozenset())
+        if "object" in names and "properties" in sub:
+            fs.obj = _object_spec(f"{name}.{key}" if name else key, sub, sub_doc)
+        items = sub.get("items")
+        if "array" in names and isinstance(items, dict):
+            items, items_doc = _resolve(items, sub_doc)
+            fs.item_type_names = _types(items)
+            fs.item_types = _py(fs.item_type_names) if fs.item_type_names else None
+            if "properties" in items:
+                fs.item_obj = _object_spec(f"{name}.{key}[]", items, items_doc)
+        spec.properties[key] = fs
+    return spec
+
+
+@cache
+def table(name: str) -> ObjectSpec:
+    """Known keys and allowed Python types of schema ``name``, for fast checks."""
+    schema = _all()[name]
+    return _object_spec("" if name in ("request", "event") else name, schema, schema)
+
+
+def suspicious(value: dict[str, Any], spec: ObjectSpec) -> bool:
+    """True if ``value`` may have an unknown key or a wrongly typed value.
+
+    Nulls are never suspicious: "absent" rules judge them. May say True where
+    jsonschema finds nothing (e.g. 1.0 for an integer); never the reverse for
+    type and additionalProperties.
+    """
+    props = spec.properties
+    for key, item in value.items():
+        fs = props.get(key)
+        if fs is None:
+            if not spec.additional and key not in CREDENTIAL_KEYS:
+                return True
+            continue
+        if item is None:
+            continue
+        kind = type(item)
+        if fs.types and kind not in fs.types:
+            return True
+        if kind is dict:
+            if fs.obj is not None and suspicious(item, fs.obj):
+                return True
+        elif kind is list and fs.item_types is not None:
+            sub = fs.item_obj
+            for element in item:
+                if element is None:
+                    continue
+                if type(element) not in fs.item_types:
+                    return True
+                if sub is not None and suspicious(element, sub):
+                    return True
+    return False
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    kind: str  # "unknown-key" or "wrong-type"
+    where: tuple[Any, ...]
+    key: str | None
+    expected: tuple[str, ...]
+    instance: Any
+    known: tuple[str, ...] = ()
+
+
+def explain(name: str, instance: Any) -> Iterator[SchemaProblem]:
+    """Unknown keys and wrong types in ``instance``, from a full validation."""
+    for error in validator(name).iter_errors(instance):
+        yield from _map(error)
+
+
+def _map(error: Any) -> Iterator[SchemaProblem]:
+    where = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        props = error.schema.get("properties", {})
+        for key in error.instance:
+            if key not in props and key not in CREDENTIAL_KEYS:
+                yield SchemaProblem(
+                    "unknown-key", (*where, key), key, (), error.instance[key], tuple(props)
+                )
+    elif error.validator == "type" and error.instance is not None:
+        expected = error.validator_value
+        names = (expected,) if isinstance(expected, str) else tuple(expected)
+        yield SchemaProblem("wrong-type", where, None, names, error.instance)
+    elif error.context:
+        for sub in error.context:
+            yield from _map(sub)
