@@ -29,10 +29,7 @@ class PayloadError(AssertionError):
 
 
 def _settings(config: Settings | Mapping[str, Any] | None, now: Any) -> Settings:
-    if isinstance(config, Settings):
-        settings = config
-    else:
-        settings = build_settings(config or {})
+    settings = config if isinstance(config, Settings) else build_settings(config or {})
     if now is not None:
         from dataclasses import replace
 

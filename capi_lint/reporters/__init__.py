@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from capi_lint.reporters import json_report, text
-from capi_lint.runner import RunResult
 
 Reporter = Callable[..., str]
 
