@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,14 @@ class Settings:
     #: Rule code -> option name -> value (defaults merged in).
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     config_path: str | None = None
+
+    @cached_property
+    def resolved_options(self) -> Mapping[str, Mapping[str, Any]]:
+        """Every rule's options, defaults merged with config, for O(1) look-ups."""
+        return {
+            rule.code: {**rule.options, **self.options.get(rule.code, {})}
+            for rule in registry.all_rules()
+        }
 
     def resolved_now(self) -> int:
         return self.now if self.now is not None else int(time.time())

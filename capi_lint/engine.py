@@ -53,7 +53,7 @@ class Context:
         self.memo: dict[str, Any] = {}
 
     def option(self, code: str, name: str) -> Any:
-        return self.settings.option(code, name)
+        return self.settings.resolved_options[code][name]
 
 
 @dataclass

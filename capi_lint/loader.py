@@ -171,7 +171,9 @@ def parse(path: str, raw: bytes, first_line: int = 1, line_index: int | None = N
         return _parse_slow(path, raw, first_line, line_index, problems)
     doc = Document(path, root, raw, first_line, line_index, problems)
     if _may_have_duplicates(raw, root) or (
-        raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(root)
+        len(raw) > 2 * MAX_DEPTH
+        and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
+        and _too_deep(root)
     ):
         _report_scan(doc)
     return doc
@@ -189,14 +191,21 @@ def _too_deep(root: Any) -> bool:
 
 
 def _may_have_duplicates(raw: bytes, root: Any) -> bool:
-    # Without whitespace before a colon, every member name is followed by
-    # `":`; escaped quotes in strings can only add to that count. So when the
-    # count equals the number of keys the parser kept, no key was repeated.
+    # Every member has exactly one `:` outside strings; colons inside strings
+    # are written literally both in `raw` and in orjson's re-serialisation of
+    # the parsed value, which keeps one member per key. So the two colon counts
+    # differ exactly when a key was repeated - unless `raw` escaped a colon as
+    # \u003a, where the key walk decides instead.
     if type(root) is not dict and type(root) is not list:
         return False
-    if b" :" in raw or b"\t:" in raw or b"\n:" in raw or b"\r:" in raw:
-        return True
-    return raw.count(b'":') != count_keys(root)
+    count = raw.count(b":")
+    if b"\\u003" in raw:
+        return raw.count(b'":') != count_keys(root) or _has_space_colon(raw)
+    return count != orjson.dumps(root).count(b":")
+
+
+def _has_space_colon(raw: bytes) -> bool:
+    return b" :" in raw or b"\t:" in raw or b"\n:" in raw or b"\r:" in raw
 
 
 def count_keys(root: Any) -> int:

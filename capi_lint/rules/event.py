@@ -586,8 +586,17 @@ def website_missing_required(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
 _APPENDIX_TAIL = re.compile(r"\.(?:[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8})$")
 
 
+#: The common, certainly fine shape: http(s), a dotted host name, no whitespace.
+_PLAIN_URL = re.compile(
+    r"https?://(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*(?::[0-9]{1,5})?(?:[/?#]\S*)?"
+)
+_SPACE = re.compile(r"\s")
+
+
 def _url_problem(url: str) -> str | None:
-    if url != url.strip() or any(ch.isspace() for ch in url):
+    if _PLAIN_URL.fullmatch(url) and "localhost" not in url:
+        return None
+    if _SPACE.search(url):
         return "contains whitespace"
     try:
         parts = urlsplit(url)

@@ -27,6 +27,9 @@ BASE_URI = "https://capi-lint.dev/schemas/"
 #: Keys that are credentials: R003 reports them wherever they are, S009 never.
 CREDENTIAL_KEYS = frozenset({"access_token", "appsecret_proof"})
 
+#: Every JSON type, for keys the schema does not constrain.
+_ANY = frozenset({str, int, float, bool, list, dict, type(None)})
+
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -81,10 +84,24 @@ class ObjectSpec:
     name: str
     properties: dict[str, FieldSpec] = field(default_factory=dict)
     additional: bool = False
+    #: Derived by :meth:`seal` for :func:`suspicious`: the keys whose value is
+    #: judged by its type alone (-> allowed types, null included), and the rest.
+    keyset: frozenset[str] = frozenset()
+    simple: dict[str, frozenset[type]] = field(default_factory=dict)
+    nested: dict[str, FieldSpec] = field(default_factory=dict)
 
     @property
     def known(self) -> tuple[str, ...]:
         return tuple(self.properties)
+
+    def seal(self) -> ObjectSpec:
+        self.keyset = frozenset(self.properties) | CREDENTIAL_KEYS
+        for key, fs in self.properties.items():
+            if fs.obj is None and fs.item_types is None:
+                self.simple[key] = fs.types | {type(None)} if fs.types else _ANY
+            else:
+                self.nested[key] = fs
+        return self
 
 
 def _types(schema: dict[str, Any]) -> tuple[str, ...]:
@@ -126,7 +143,7 @@ def _object_spec(name: str, schema: dict[str, Any], doc: dict[str, Any]) -> Obje
             if "properties" in items:
                 fs.item_obj = _object_spec(f"{name}.{key}[]", items, items_doc)
         spec.properties[key] = fs
-    return spec
+    return spec.seal()
 
 
 @cache
@@ -143,14 +160,18 @@ def suspicious(value: dict[str, Any], spec: ObjectSpec) -> bool:
     jsonschema finds nothing (e.g. 1.0 for an integer); never the reverse for
     type and additionalProperties.
     """
-    props = spec.properties
+    if not spec.additional and not value.keys() <= spec.keyset:
+        return True
+    simple = spec.simple
+    nested = spec.nested
     for key, item in value.items():
-        fs = props.get(key)
-        if fs is None:
-            if not spec.additional and key not in CREDENTIAL_KEYS:
+        allowed = simple.get(key)
+        if allowed is not None:
+            if type(item) not in allowed:
                 return True
             continue
-        if item is None:
+        fs = nested.get(key)
+        if fs is None or item is None:
             continue
         kind = type(item)
         if fs.types and kind not in fs.types:
