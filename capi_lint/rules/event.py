@@ -670,11 +670,16 @@ def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
     ## What it does
     Reports `data_processing_options` holding anything but `"LDU"` (`"ldu"`,
-    `"CCPA"`); `LDU` without `data_processing_options_country`/`_state`; a
-    country without a state or the reverse; a country other than `0`/`1` or a
-    state other than `0`/`1000` (undocumented codes); and location fields sent
-    while the options are empty or absent (they have no effect). `["LDU"]`
-    with `0`/`0` or `1`/`1000`, and `[]` with no location fields, pass.
+    `"CCPA"`); a country without a state or the reverse; a country other than
+    `0`/`1` or a state other than `0`/`1000` (undocumented codes); and location
+    fields sent while the options are empty or absent (they have no effect).
+    `["LDU"]` with `0`/`0`, with `1`/`1000`, or with no location fields, and
+    `[]` with no location fields, pass.
+
+    `rules.md` also lists "`LDU` without country/state" as a trigger; Meta's
+    page says the opposite ("If a business enables Limited Data Use but does
+    not set the location parameters … we will determine if the event is from
+    one of those states"), so that case is not reported.
 
     ## Why is this bad?
     Limited Data Use is how advertisers honour US state privacy laws; a
@@ -698,12 +703,9 @@ def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if options is None and not has_country and not has_state:
         return None
     hits = []
-    ldu = False
     if isinstance(options, list):
         for index, item in enumerate(options):
-            if item == "LDU":
-                ldu = True
-            else:
+            if item != "LDU":
                 shown = item if isinstance(item, str) and len(item) <= 20 else mask(item)
                 hits.append(
                     Hit(
@@ -713,15 +715,7 @@ def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
                         'use "LDU"',
                     )
                 )
-    if ldu and not (has_country and has_state):
-        hits.append(
-            Hit(
-                (),
-                "LDU is on but `data_processing_options_country`/`_state` are not both set",
-                "send 0/0 to let Meta geolocate, or 1/1000 for California",
-            )
-        )
-    elif has_country != has_state:
+    if has_country != has_state:
         hits.append(
             Hit(
                 (),
