@@ -82,6 +82,12 @@ def cli() -> None:
 )
 @click.option("--default-region", default=None, help="ISO country for phones without a code.")
 @click.option("--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode.")
+@click.option(
+    "--dedup-scope",
+    type=click.Choice(["batch", "file", "run"]),
+    default=None,
+    help="Where D003 looks for repeated event_id + event_name [default: file].",
+)
 @click.option("--statistics", is_flag=True, help="Also count findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 def check(
@@ -95,6 +101,7 @@ def check(
     config_file: str | None,
     default_region: str | None,
     pii: str | None,
+    dedup_scope: str | None,
     statistics: bool,
     quiet: bool,
 ) -> None:
@@ -113,6 +120,7 @@ def check(
             now=now,
             default_region=default_region,
             pii=pii,
+            dedup_scope=dedup_scope,
             config_path=str(config_path) if config_path else None,
         )
     except ConfigError as exc:

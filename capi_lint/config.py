@@ -27,6 +27,8 @@ else:  # pragma: no cover
 
 CONFIG_FILES = (".capi-lint.toml", "pyproject.toml")
 PII_MODES = ("hashed", "raw")
+#: How far D003 looks for an earlier event with the same event_id + event_name.
+DEDUP_SCOPES = ("batch", "file", "run")
 
 
 class ConfigError(ValueError):
@@ -49,6 +51,9 @@ class Settings:
     #: Rule code -> option name -> value (defaults merged in).
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     config_path: str | None = None
+    #: D003's reach: one request (`batch`), one file (`file`: also across the
+    #: request lines of a JSON Lines file) or every file of the run (`run`).
+    dedup_scope: str = "file"
 
     @cached_property
     def resolved_options(self) -> Mapping[str, Mapping[str, Any]]:
@@ -155,6 +160,7 @@ _KNOWN_KEYS = {
     "severity",
     "per-file-ignores",
     "options",
+    "dedup-scope",
 }
 
 
@@ -169,6 +175,7 @@ def build_settings(
     default_region: str | None = None,
     pii: str | None = None,
     config_path: str | None = None,
+    dedup_scope: str | None = None,
 ) -> Settings:
     """Validate a config table and apply command-line values on top of it."""
     table = dict(table or {})
@@ -247,6 +254,12 @@ def build_settings(
     if mode not in PII_MODES:
         raise ConfigError(f"pii: expected one of {', '.join(PII_MODES)}, got {mode!r}")
 
+    scope = dedup_scope if dedup_scope is not None else table.get("dedup-scope", "file")
+    if scope not in DEDUP_SCOPES:
+        raise ConfigError(
+            f"dedup-scope: expected one of {', '.join(DEDUP_SCOPES)}, got {scope!r}"
+        )
+
     return Settings(
         enabled=enabled,
         severity=severity,
@@ -257,6 +270,7 @@ def build_settings(
         pii=mode,
         options=options,
         config_path=config_path,
+        dedup_scope=scope,
     )
 
 

@@ -37,12 +37,19 @@ class Context:
         "path",
         "request",
         "settings",
+        "shared",
     )
 
-    def __init__(self, settings: Settings, now: int, path: str) -> None:
+    def __init__(
+        self, settings: Settings, now: int, path: str, shared: dict[str, Any] | None = None
+    ) -> None:
         self.settings = settings
         self.now = now
         self.path = path
+        #: Run-wide state owned by the Engine (one per run: every file of a
+        #: `capi-lint check`, one `capi_lint.check` call), for checks that span
+        #: files, e.g. D003 with `--dedup-scope run`. Rules keep it bounded.
+        self.shared: dict[str, Any] = shared if shared is not None else {}
         self.request: dict[str, Any] | None = None
         self.kind: str = env_mod.OTHER
         self.envelope: env_mod.Envelope | None = None
@@ -84,6 +91,10 @@ class Engine:
         ]
         self._event_rules = [(r, r.scopes[Scope.EVENT]) for r in rules if Scope.EVENT in r.scopes]
         self._batch_rules = [(r, r.scopes[Scope.BATCH]) for r in rules if Scope.BATCH in r.scopes]
+        #: Batch rules that also look at the other rules' error findings of the
+        #: batch (a ``review(errors)`` method; R004). Empty: no per-batch cost.
+        self._reviewing = any(hasattr(cls, "review") for _, cls in self._batch_rules)
+        self.shared: dict[str, Any] = {}
         self._by_source: dict[Any, tuple[tuple[Rule, EventCheck], ...]] = {}
 
     # ----------------------------------------------------------------- dispatch
@@ -131,10 +142,12 @@ class Engine:
         request lines are each a batch, and the B statistics also run over all
         of them together."""
         result = FileResult(path)
-        ctx = Context(self.settings, self.now, path)
+        ctx = Context(self.settings, self.now, path, self.shared)
         event_batch = self._start_batch(self._batch_rules, ctx)
         stats_rules = [(r, cls) for r, cls in self._batch_rules if r.family == "B"]
-        request_stats = self._start_batch(stats_rules, Context(self.settings, self.now, path))
+        request_stats = self._start_batch(
+            stats_rules, Context(self.settings, self.now, path, self.shared)
+        )
         event_lines = 0
         request_lines = 0
         request_events = 0
@@ -173,7 +186,7 @@ class Engine:
 
     def _run_document(self, doc: loader.Document, pending: list[_Pending]) -> int:
         envelope = env_mod.read(doc.root)
-        ctx = Context(self.settings, self.now, doc.path)
+        ctx = Context(self.settings, self.now, doc.path, self.shared)
         ctx.kind = envelope.kind
         ctx.request = envelope.request
         ctx.envelope = envelope
@@ -195,6 +208,8 @@ class Engine:
                 for hit in state.finish() or ():
                     parts = (*envelope.prefix, *hit.where)
                     batch_hits.append((rule, parts, envelope.locate_parts(parts), hit, None))
+            if self._reviewing:
+                self._review_batch(batch, envelope, pending, batch_hits)
             pending.extend(batch_hits)
         # Encoded `data`: every pointer into it is located at the string.
         if envelope.encoded:
@@ -237,7 +252,47 @@ class Engine:
                     where = (*parts, *hit.where)
                     pending.append((rule, where, where, hit, index))
 
+    def event_hits(self, event: dict, ctx: Context) -> list[tuple[Rule, Hit]]:
+        """The enabled event rules' hits for one event (pointers relative to it).
+
+        For consumers that judge events one by one (coverage prediction); no
+        batch rules, no locating.
+        """
+        if ctx.memo:
+            ctx.memo.clear()
+        ctx.action_source = event.get("action_source")
+        out: list[tuple[Rule, Hit]] = []
+        for rule, fn in self._checks_for(ctx.action_source):
+            hits = fn(event, ctx)
+            if hits:
+                out.extend((rule, hit) for hit in hits)
+        return out
+
     # ----------------------------------------------------------------- batches
+
+    def _review_batch(
+        self,
+        batch: list[tuple[Rule, Any]],
+        envelope: env_mod.Envelope,
+        pending: list[_Pending],
+        out: list[_Pending],
+    ) -> None:
+        """Give ``review``-ing batch rules the batch's error findings per event."""
+        errors: dict[int, list[str]] = {}
+        overrides = self.settings.severity
+        for rule, _parts, _locate, hit, index in pending:
+            if index is None:
+                continue
+            level = overrides.get(rule.code) or hit.severity or rule.severity
+            if level is Severity.ERROR:
+                errors.setdefault(index, []).append(rule.code)
+        for rule, state in batch:
+            review = getattr(state, "review", None)
+            if review is None:
+                continue
+            for hit in review(errors) or ():
+                parts = (*envelope.prefix, *hit.where)
+                out.append((rule, parts, envelope.locate_parts(parts), hit, None))
 
     @staticmethod
     def _start_batch(rules: list[tuple[Rule, Any]], ctx: Context) -> list[tuple[Rule, Any]]:
