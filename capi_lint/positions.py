@@ -22,6 +22,7 @@ _SCALAR = re.compile(
     r"-?Infinity|NaN|true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 )
 _NON_FINITE_WORDS = frozenset({"NaN", "Infinity", "-Infinity"})
+_DIGITS = frozenset("0123456789")
 
 #: Deeper documents are reported, not walked: no CAPI payload nests past a
 #: handful of levels, and pointers of deeper values would cost quadratic memory.
@@ -98,8 +99,11 @@ def _scan(text: str, result: ScanResult, record: bool) -> None:
             if m is None:
                 raise ValueError("unexpected character")
             token = m.group()
+            # `true`/`false` contain an "e" too: only numbers go to float().
             if token in _NON_FINITE_WORDS or (
-                ("e" in token or "E" in token or len(token) > 300) and math.isinf(float(token))
+                token[-1] in _DIGITS
+                and ("e" in token or "E" in token or len(token) > 300)
+                and math.isinf(float(token))
             ):
                 result.non_finite.append((parts, i, token))
             i = m.end()
