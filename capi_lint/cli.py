@@ -88,6 +88,20 @@ def cli() -> None:
     default=None,
     help="Where D003 looks for repeated event_id + event_name [default: file].",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Replace raw values of hashed user_data keys (em, ph, fn, ...) by their normalised "
+    "SHA-256 and lowercase uppercase hashes, in place (atomic; formatting kept); then report "
+    "what remains. external_id is never hashed: Meta only recommends it and it must match "
+    "what the browser pixel sends.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print a masked unified diff of what --fix would change; change nothing "
+    "(exit 1 if something would change).",
+)
 @click.option("--statistics", is_flag=True, help="Also count findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 def check(
@@ -104,6 +118,8 @@ def check(
     dedup_scope: str | None,
     statistics: bool,
     quiet: bool,
+    fix: bool = False,
+    diff: bool = False,
 ) -> None:
     """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin)."""
     from capi_lint.runner import run
@@ -125,6 +141,8 @@ def check(
         )
     except ConfigError as exc:
         raise Usage(str(exc)) from None
+    if fix or diff:
+        _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)
     result = run(paths or ["."], settings, stdin=click.get_binary_stream("stdin"))
     stdout = click.get_text_stream("stdout")
     reporter = REPORTERS[output_format]
@@ -133,6 +151,73 @@ def check(
     else:
         _emit(reporter(result))
     sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
+
+
+def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -> None:
+    """``--fix`` (then the check goes on) or ``--diff`` (exits here)."""
+    from capi_lint.fix import fix_paths
+
+    stdin = None if write else click.get_binary_stream("stdin")
+    try:
+        done = fix_paths(paths, settings, write=write, stdin=stdin)
+    except ValueError as exc:  # an unknown --default-region (not personal data)
+        raise Usage(str(exc)) from None
+    if not write:
+        _emit(done.diff())
+    if not quiet:
+        _emit("".join(f"capi-lint: {m}\n" for m in done.messages(written=write)), err=True)
+    if not write:
+        sys.exit(EXIT_FINDINGS if done.changed_files else EXIT_OK)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--by",
+    type=click.Choice(["event_name", "action_source", "file"]),
+    default="event_name",
+    show_default=True,
+    help="One row per event name (default), per action source, or per file and event name.",
+)
+@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
+@click.option("--default-region", default=None, help="ISO country for phones without a code.")
+@click.option("--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode.")
+def coverage(
+    paths: tuple[str, ...],
+    output_format: str,
+    by: str,
+    now: str | None,
+    config_file: str | None,
+    default_region: str | None,
+    pii: str | None,
+) -> None:
+    """Predicted match-key coverage per event name (valid vs. present values)."""
+    from capi_lint.coverage import CoveragePredictor
+    from capi_lint.reporters.coverage_report import RENDERERS
+
+    try:
+        config_path = Path(config_file) if config_file else find_config(Path.cwd())
+        table = load_config_table(config_path) if config_path else {}
+        settings = build_settings(table, now=now, default_region=default_region, pii=pii)
+    except ConfigError as exc:
+        raise Usage(str(exc)) from None
+    predictor = CoveragePredictor(settings, by=by)
+    problems = predictor.add_paths(list(paths) or ["."])
+    for problem in problems:
+        _emit(f"capi-lint: {problem.message}\n", err=True)
+    rows = predictor.rows()
+    if output_format == "text":
+        _emit(RENDERERS["text"](rows, color=_use_color(click.get_text_stream("stdout"))))
+    else:
+        _emit(RENDERERS[output_format](rows))
 
 
 @cli.command("rule")
@@ -173,6 +258,46 @@ def rules_cmd(output_format: str) -> None:
     width = max(len(r.slug) for r in rules)
     lines = [f"{r.code}  {r.slug:<{width}}  {r.severity.value:<7}  {r.summary}" for r in rules]
     _emit("\n".join(lines) + "\n")
+
+
+@cli.command("hash")
+@click.option("--field", "field_name", required=True, help="The user_data key (em, ph, fn, ...).")
+@click.option("--region", default=None, help="ISO country for phones without a code (and st/zp).")
+@click.option(
+    "--show-normalized",
+    is_flag=True,
+    help="Also print the normalised plaintext (personal data: only where you want to see it).",
+)
+@click.argument("value", nargs=-1, metavar="VALUE")
+def hash_cmd(field_name: str, region: str | None, show_normalized: bool, value: tuple) -> None:
+    """Normalise VALUE as Meta wants it for --field and print its SHA-256.
+
+    VALUE `-` reads one line from standard input (keeps the value out of the
+    shell history). Errors never repeat the value.
+    """
+    from capi_lint.hashing import sha256_hex
+    from capi_lint.normalize import FIELDS, NormalizationError, canonical_region, normalize
+
+    if field_name not in FIELDS:
+        raise Usage(f"unknown --field; expected one of: {', '.join(sorted(FIELDS))}")
+    try:
+        code = canonical_region(region)
+    except (TypeError, ValueError):
+        raise Usage("unknown --region; expected an ISO 3166-1 alpha-2 code (e.g. US)") from None
+    if len(value) != 1:
+        raise Usage("expected exactly one VALUE (quote a value that has spaces; - reads stdin)")
+    text = value[0]
+    if text == "-":
+        text = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    try:
+        normalised = normalize(field_name, text, code)
+    except NormalizationError as exc:  # its message never holds the value
+        raise Usage(str(exc)) from None
+    digest = sha256_hex(normalised)
+    if show_normalized:
+        _emit(f"normalized: {normalised}\nsha256: {digest}\n")
+    else:
+        _emit(digest + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,315 @@
+"""Predicted match-key coverage per event name, the way Events Manager and
+``/dataset_quality`` report it — computed offline from the payloads.
+
+A key is *present* when it is there and non-empty, and *valid* when, in
+addition, no format rule (families U and H, and S010) reports it: validity is
+decided by the rules themselves, never re-implemented here. Streams: memory is
+one counter set per row, whatever the number of events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from capi_lint import envelope as env_mod
+from capi_lint import loader
+from capi_lint.config import Settings, build_settings
+from capi_lint.engine import Context, Engine
+from capi_lint.rules._util import is_present
+
+#: ``match_key_feedback[].identifier`` -> the user_data keys that carry it
+#: (rules.md "Match-key identifiers"; quality-api.md §2). A tuple inside the
+#: tuple means "all of these together" (date of birth from the SDK's parts).
+IDENTIFIERS: Mapping[str, tuple[Any, ...]] = {
+    "email": ("em",),
+    "phone": ("ph",),
+    "ip_address": ("client_ip_address",),
+    "user_agent": ("client_user_agent",),
+    "external_id": ("external_id",),
+    "fbp": ("fbp",),
+    "fbc": ("fbc",),
+    "first_name": ("fn", "f5first", "fi"),
+    "last_name": ("ln", "f5last"),
+    "date_of_birth": ("db", ("dobd", "dobm", "doby")),
+    "gender": ("ge",),
+    "city": ("ct",),
+    "state": ("st",),
+    "zip": ("zp",),
+    "country": ("country",),
+    "fb_login_id": ("fb_login_id",),
+    "lead_id": ("lead_id",),
+}
+
+#: Other spellings Meta's reports may use for the same identifier [inf].
+IDENTIFIER_ALIASES: Mapping[str, str] = {
+    "zip_code": "zip",
+    "postal_code": "zip",
+    "facebook_login_id": "fb_login_id",
+    "click_id": "fbc",
+    "browser_id": "fbp",
+}
+
+#: ``dedupe_key_feedback[].dedupe_key`` -> where the key lives in an event.
+DEDUP_KEYS: Mapping[str, tuple[str, ...]] = {
+    "event_id": ("event_id",),
+    "external_id": ("user_data", "external_id"),
+    "fbp": ("user_data", "fbp"),
+}
+
+#: Findings that say a value is unusable for matching. Advice about a key that
+#: still matches (an unhashed external_id, contact data in external_id,
+#: inconsistent hashing across events) does not make it invalid.
+_NOT_INVALIDATING = frozenset({"H007", "H009", "H011", "U004"})
+_UNMATCHABLE = frozenset({"U002", "U003"})
+
+
+def channel_of(action_source: Any) -> str:
+    """``web`` for website, ``offline`` for physical_store, else the source itself."""
+    if action_source == "website":
+        return "web"
+    if action_source == "physical_store":
+        return "offline"
+    return action_source if isinstance(action_source, str) and action_source else "unknown"
+
+
+def agent_name(partner_agent: Any) -> str | None:
+    """The ``agent_name`` Meta derives from ``partner_agent``: the partner part of
+    ``<partner>_<major>_<minor>``, lowercased (requirements §1.6)."""
+    if not isinstance(partner_agent, str) or not partner_agent.strip():
+        return None
+    return partner_agent.strip().split("_", 1)[0].lower()
+
+
+@dataclass
+class CoverageRow:
+    channel: str
+    action_source: str | None
+    event_name: str | None
+    agent_name: str | None
+    file: str | None = None
+    events: int = 0
+    unmatchable_events: int = 0
+    present: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
+    valid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
+    dedup: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEDUP_KEYS, 0))
+
+    def percent(self, count: int) -> float:
+        return round(100.0 * count / self.events, 1) if self.events else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "channel": self.channel,
+            "action_source": self.action_source,
+            "event_name": self.event_name,
+            "agent_name": self.agent_name,
+        }
+        if self.file is not None:
+            out["file"] = self.file
+        out.update(
+            events=self.events,
+            unmatchable_events=self.unmatchable_events,
+            match_keys={
+                ident: {
+                    "present": self.percent(self.present[ident]),
+                    "valid": self.percent(self.valid[ident]),
+                }
+                for ident in IDENTIFIERS
+            },
+            dedup_keys={key: self.percent(n) for key, n in self.dedup.items()},
+        )
+        return out
+
+
+BY = ("event_name", "action_source", "file")
+
+
+class CoveragePredictor:
+    """Feed events (or whole inputs); read ``rows()`` at the end."""
+
+    def __init__(self, settings: Settings | None = None, by: str = "event_name") -> None:
+        if by not in BY:
+            raise ValueError(f"by must be one of {', '.join(BY)}")
+        base = settings or build_settings({})
+        # Only the format rules decide validity; nothing else needs to run.
+        from dataclasses import replace
+
+        from capi_lint import registry
+
+        format_codes = frozenset(
+            r.code for r in registry.all_rules() if r.family in "UH" or r.code == "S010"
+        )
+        self.settings = replace(base, enabled=format_codes)
+        self.engine = Engine(self.settings)
+        self.by = by
+        self._rows: dict[tuple[Any, ...], CoverageRow] = {}
+
+    # ------------------------------------------------------------------ input
+
+    def add_paths(self, paths: Iterable[str]) -> list[loader.Problem]:
+        """Read files/directories; returns the problems of inputs that could not be read."""
+        problems: list[loader.Problem] = []
+        for item in loader.discover(list(paths)):
+            if isinstance(item, tuple):
+                problems.append(item[1])
+                continue
+            raw = loader.read_bytes(item)
+            if isinstance(raw, loader.Problem):
+                problems.append(raw)
+                continue
+            jsonl = item.jsonl if item.jsonl is not None else loader.looks_like_jsonl(raw)
+            docs = loader.iter_jsonl(item.path, raw) if jsonl else [loader.parse(item.path, raw)]
+            for doc in docs:
+                if doc.parsed:
+                    self.add_document(doc.root, item.path)
+        return problems
+
+    def add_document(self, root: Any, path: str | None = None) -> None:
+        envelope = env_mod.read(root)
+        ctx = Context(self.settings, self.engine.now, path or "<payload>")
+        ctx.kind = envelope.kind
+        ctx.request = envelope.request
+        ctx.envelope = envelope
+        agent = agent_name(envelope.request.get("partner_agent")) if envelope.request else None
+        for index, event in enumerate(envelope.events):
+            if isinstance(event, dict):
+                ctx.index = index
+                self.add_event(event, ctx, agent, path)
+
+    def add_event(
+        self, event: dict[str, Any], ctx: Context, agent: str | None, path: str | None
+    ) -> None:
+        source = event.get("action_source")
+        source_key = source if isinstance(source, str) else None
+        name = event.get("event_name")
+        name_key = name if isinstance(name, str) else None
+        channel = channel_of(source)
+        if self.by == "event_name":
+            key: tuple[Any, ...] = (channel, source_key, name_key, agent)
+        elif self.by == "action_source":
+            key = (channel, source_key, None, agent)
+        else:
+            key = (path, channel, source_key, name_key, agent)
+        row = self._rows.get(key)
+        if row is None:
+            row = CoverageRow(
+                channel,
+                source_key,
+                name_key if self.by != "action_source" else None,
+                agent,
+                file=path if self.by == "file" else None,
+            )
+            self._rows[key] = row
+        row.events += 1
+
+        user_data = event.get("user_data")
+        user = user_data if isinstance(user_data, dict) else {}
+        invalid, unmatchable = self._invalid_keys(event, ctx)
+        any_valid = False
+        for key_name, value in user.items():
+            if is_present(value) and _has_valid_element(value, invalid.get(key_name)):
+                any_valid = True
+                break
+        for ident, carriers in IDENTIFIERS.items():
+            present = valid = False
+            for carrier in carriers:
+                names = carrier if isinstance(carrier, tuple) else (carrier,)
+                values = [user.get(n) for n in names]
+                if all(is_present(v) for v in values):
+                    present = True
+                    if all(
+                        _has_valid_element(v, invalid.get(n))
+                        for n, v in zip(names, values, strict=True)
+                    ):
+                        valid = True
+                        break
+            row.present[ident] += present
+            row.valid[ident] += valid
+        if unmatchable or not any_valid:
+            row.unmatchable_events += 1
+        for dedup, path_keys in DEDUP_KEYS.items():
+            holder: Any = event
+            for part in path_keys:
+                holder = holder.get(part) if isinstance(holder, dict) else None
+            row.dedup[dedup] += is_present(holder)
+
+    def _invalid_keys(
+        self, event: dict[str, Any], ctx: Context
+    ) -> tuple[dict[str, set[Any]], bool]:
+        """user_data key -> invalid element indexes (``None`` = the whole value)."""
+        invalid: dict[str, set[Any]] = {}
+        unmatchable = False
+        for rule, hit in self.engine.event_hits(event, ctx):
+            if rule.code in _UNMATCHABLE:
+                unmatchable = True
+                continue
+            if rule.code in _NOT_INVALIDATING:
+                continue
+            where = hit.where
+            if len(where) >= 2 and where[0] == "user_data":
+                element = where[2] if len(where) >= 3 and isinstance(where[2], int) else None
+                invalid.setdefault(where[1], set()).add(element)
+        return invalid, unmatchable
+
+    # ----------------------------------------------------------------- output
+
+    def rows(self) -> list[CoverageRow]:
+        return sorted(
+            self._rows.values(),
+            key=lambda r: (
+                r.file or "",
+                r.channel,
+                r.action_source or "",
+                r.event_name or "",
+                r.agent_name or "",
+            ),
+        )
+
+
+def _has_valid_element(value: Any, invalid: set[Any] | None) -> bool:
+    if not invalid:
+        return True
+    if None in invalid:
+        return False
+    if isinstance(value, list):
+        return any(is_present(item) and index not in invalid for index, item in enumerate(value))
+    return True
+
+
+def predict_coverage(
+    payloads: Any,
+    config: Settings | Mapping[str, Any] | None = None,
+    now: Any = None,
+    *,
+    by: str = "event_name",
+) -> list[dict[str, Any]]:
+    """Coverage rows (interface §4a) for payloads: a dict, JSON text/bytes, a
+    path, or an iterable of those (a list of events counts as events)."""
+    from capi_lint.api import _settings
+
+    predictor = CoveragePredictor(_settings(config, now), by=by)
+    for item in _iter_payloads(payloads):
+        if isinstance(item, Path):
+            predictor.add_paths([str(item)])
+        elif isinstance(item, (bytes, str)):
+            raw = item.encode("utf-8") if isinstance(item, str) else item
+            docs = (
+                loader.iter_jsonl("<payload>", raw)
+                if loader.looks_like_jsonl(raw)
+                else [loader.parse("<payload>", raw)]
+            )
+            for doc in docs:
+                if doc.parsed:
+                    predictor.add_document(doc.root)
+        else:
+            predictor.add_document(item)
+    return [row.to_dict() for row in predictor.rows()]
+
+
+def _iter_payloads(payloads: Any) -> Iterator[Any]:
+    if isinstance(payloads, (dict, str, bytes, Path)):
+        yield payloads
+    else:
+        yield from payloads
