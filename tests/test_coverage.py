@@ -1,0 +1,163 @@
+"""Coverage prediction: exact percentages from payload sets with known counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import DROP, NOW, app_event, body, sha, store_event, user_data, website_event
+
+from capi_lint.cli import main
+from capi_lint.coverage import DEDUP_KEYS, IDENTIFIERS, agent_name, channel_of, predict_coverage
+
+
+def rows_by(rows: list[dict], **match: object) -> dict:
+    found = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, rows)
+    return found[0]
+
+
+def test_every_identifier_and_dedup_key_is_listed_with_zeros() -> None:
+    rows = predict_coverage(body(website_event()), now=NOW)
+    assert set(rows[0]["match_keys"]) == set(IDENTIFIERS)
+    assert set(rows[0]["dedup_keys"]) == set(DEDUP_KEYS)
+    assert rows[0]["match_keys"]["lead_id"] == {"present": 0.0, "valid": 0.0}
+
+
+def test_present_versus_valid_with_known_counts() -> None:
+    # 4 website Purchases: email on 3 (one of them an object: present, not valid),
+    # phone on 2, IP on all 4.
+    events = [
+        website_event(),
+        website_event(user_data=user_data(ph=DROP)),
+        website_event(user_data=user_data(em={"value": "x"}, ph=DROP)),
+        website_event(user_data=user_data(em=DROP)),
+    ]
+    row = rows_by(predict_coverage(body(*events), now=NOW), event_name="Purchase")
+    assert row["events"] == 4
+    assert row["match_keys"]["email"] == {"present": 75.0, "valid": 50.0}
+    assert row["match_keys"]["phone"] == {"present": 50.0, "valid": 50.0}
+    assert row["match_keys"]["ip_address"] == {"present": 100.0, "valid": 100.0}
+
+
+def test_a_list_counts_as_valid_when_one_element_is_valid() -> None:
+    events = [
+        website_event(user_data=user_data(em=[{"bad": 1}, sha("a@b.com")])),
+        website_event(user_data=user_data(em=[{"bad": 1}])),
+        website_event(user_data=user_data(em=[])),
+    ]
+    row = rows_by(predict_coverage(body(*events), now=NOW), event_name="Purchase")
+    assert row["match_keys"]["email"] == {"present": 66.7, "valid": 33.3}
+
+
+def test_appendix_form_hashes_count_as_valid() -> None:
+    event = website_event(user_data=user_data(em=[sha("a@b.com") + ".AQ"], ph=sha("1650") + ".Ag"))
+    row = predict_coverage(body(event), now=NOW)[0]
+    assert row["match_keys"]["email"]["valid"] == 100.0
+    assert row["match_keys"]["phone"]["valid"] == 100.0
+
+
+def test_date_of_birth_from_all_three_sdk_parts() -> None:
+    parts = {"dobd": sha("16"), "dobm": sha("02"), "doby": sha("1997")}
+    only_two = {"dobd": sha("16"), "dobm": sha("02")}
+    events = [
+        website_event(user_data=user_data(**parts)),
+        website_event(user_data=user_data(**only_two)),
+        website_event(user_data=user_data(db=sha("19970216"))),
+    ]
+    row = predict_coverage(body(*events), now=NOW)[0]
+    assert row["match_keys"]["date_of_birth"] == {"present": 66.7, "valid": 66.7}
+
+
+def test_rows_split_by_channel_action_source_event_name_and_agent() -> None:
+    payloads = [
+        body(website_event(), website_event(event_name="Lead"), partner_agent="AcmeShop_2_1"),
+        body(store_event(), store_event(), partner_agent="acmepos_1_0"),
+        body(app_event()),
+        body(website_event(action_source="email", event_source_url=DROP)),
+    ]
+    rows = predict_coverage(payloads, now=NOW)
+    keys = [
+        (r["channel"], r["action_source"], r["event_name"], r["agent_name"], r["events"])
+        for r in rows
+    ]
+    assert keys == [
+        ("app", "app", "AddToCart", None, 1),
+        ("email", "email", "Purchase", None, 1),
+        ("offline", "physical_store", "Purchase", "acmepos", 2),
+        ("web", "website", "Lead", "acmeshop", 1),
+        ("web", "website", "Purchase", "acmeshop", 1),
+    ]
+
+
+def test_dedup_key_shares() -> None:
+    events = [
+        website_event(),
+        website_event(event_id=DROP),
+        website_event(event_id=DROP, user_data=user_data(fbp=DROP)),
+        website_event(user_data=user_data(external_id=DROP, fbp=DROP)),
+    ]
+    row = predict_coverage(body(*events), now=NOW)[0]
+    assert row["dedup_keys"] == {"event_id": 50.0, "external_id": 75.0, "fbp": 50.0}
+
+
+def test_event_without_any_usable_key_is_unmatchable() -> None:
+    events = [
+        website_event(),
+        website_event(user_data={"em": {"x": 1}}),  # present, but wrong type
+        website_event(user_data={}),
+    ]
+    row = predict_coverage(body(*events), now=NOW)[0]
+    assert row["unmatchable_events"] == 2
+
+
+def test_json_lines_and_request_bodies_together(tmp_path) -> None:
+    (tmp_path / "a.jsonl").write_text(
+        "\n".join(json.dumps(website_event(event_name="Lead")) for _ in range(3)) + "\n"
+    )
+    (tmp_path / "b.json").write_text(json.dumps(body(website_event(event_name="Lead"))))
+    (tmp_path / "c.jsonl").write_text("not json\n" + json.dumps(body(website_event())) + "\n")
+    rows = predict_coverage([tmp_path], now=NOW)
+    assert [(r["event_name"], r["events"]) for r in rows] == [("Lead", 4), ("Purchase", 1)]
+    by_file = predict_coverage([tmp_path], now=NOW, by="file")
+    assert [(r["file"].rsplit("/", 1)[-1], r["events"]) for r in by_file] == [
+        ("a.jsonl", 3),
+        ("b.json", 1),
+        ("c.jsonl", 1),
+    ]
+    by_source = predict_coverage([tmp_path], now=NOW, by="action_source")
+    assert [(r["action_source"], r["event_name"], r["events"]) for r in by_source] == [
+        ("website", None, 5)
+    ]
+
+
+def test_helpers() -> None:
+    assert agent_name("AcmeShop_2_1") == "acmeshop"
+    assert agent_name("gtmss-1.0.0-0.0.9") == "gtmss-1.0.0-0.0.9"
+    assert agent_name("  ") is None
+    assert channel_of("website") == "web"
+    assert channel_of("physical_store") == "offline"
+    assert channel_of("chat") == "chat"
+    assert channel_of(None) == "unknown"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "text"])
+def test_cli_formats(tmp_path, capsys, fmt) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(body(website_event(), website_event(user_data=user_data(ph=DROP)))))
+    assert main(["coverage", str(path), "--format", fmt, "--now", str(NOW)]) == 0
+    out = capsys.readouterr().out
+    if fmt == "json":
+        doc = json.loads(out)
+        assert doc["tool"] == "capi-lint"
+        assert doc["coverage"][0]["match_keys"]["phone"] == {"present": 50.0, "valid": 50.0}
+    elif fmt == "csv":
+        lines = out.splitlines()
+        assert lines[0].startswith("file,channel,action_source,event_name")
+        assert ",web,website,Purchase,,2,0,match_key,phone,50.0,50.0" in lines
+        assert len(lines) == 1 + len(IDENTIFIERS) + len(DEDUP_KEYS)
+    else:
+        header, first = out.splitlines()[:2]
+        assert "email" in header and "phone" in header
+        assert first.startswith("web/website Purchase")
+        assert " 50 " in first + " "
