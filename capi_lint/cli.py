@@ -303,8 +303,22 @@ def hash_cmd(field_name: str, region: str | None, show_normalized: bool, value: 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code instead of raising SystemExit."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="capi-lint")
+        rv = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="capi-lint",
+            standalone_mode=False,
+        )
+    except click.ClickException as exc:
+        # Bad flags and values too: one line, no usage block (interface §3).
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()
+        else:
+            click.echo(f"capi-lint: error: {exc.format_message()}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        return EXIT_FINDINGS
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
-    return EXIT_OK
+    return rv if isinstance(rv, int) else EXIT_OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+import math
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -85,6 +86,8 @@ def parse_time(value: Any) -> int:
     if isinstance(value, bool):
         raise ConfigError(f"invalid time {value!r}: expected unix seconds or ISO 8601")
     if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"invalid time {value!r}: expected unix seconds or ISO 8601")
         return int(value)
     if isinstance(value, _dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
@@ -202,7 +205,7 @@ def build_settings(
         raise ConfigError(str(exc)) from None
 
     severity: dict[str, Severity] = {}
-    for code, level in dict(table.get("severity", {})).items():
+    for code, level in _table(table, "severity").items():
         rule = _rule(code, "severity")
         try:
             severity[rule.code] = Severity.parse(str(level))
@@ -216,11 +219,13 @@ def build_settings(
     for pattern, codes in pfi.items():
         try:
             ignores.append((pattern, registry.select(_codes(codes, f"per-file-ignores.{pattern}"))))
+        except ConfigError:
+            raise
         except ValueError as exc:
             raise ConfigError(f"per-file-ignores.{pattern}: {exc}") from None
 
     options: dict[str, dict[str, Any]] = {}
-    for code, values in dict(table.get("options", {})).items():
+    for code, values in _table(table, "options").items():
         rule = _rule(code, "options")
         if not isinstance(values, Mapping):
             raise ConfigError(f"options.{code}: expected a table")
@@ -272,6 +277,13 @@ def build_settings(
         config_path=config_path,
         dedup_scope=scope,
     )
+
+
+def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: expected a table")
+    return value
 
 
 def _same_kind(default: Any, value: Any) -> bool:

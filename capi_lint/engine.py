@@ -214,7 +214,8 @@ class Engine:
         # Encoded `data`: every pointer into it is located at the string.
         if envelope.encoded:
             pending[:] = [
-                (r, parts, envelope.locate_parts(parts), h, i) for r, parts, _, h, i in pending
+                (r, parts, envelope.locate_parts(parts), envelope.annotate(parts, h), i)
+                for r, parts, _, h, i in pending
             ]
         return count
 

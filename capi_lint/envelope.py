@@ -15,6 +15,8 @@ import orjson
 from capi_lint.model import Hit, PointerParts, Severity
 
 MAX_EVENTS = 1000
+#: Appended to the message of findings inside a JSON-encoded ``data`` string.
+ENCODED_NOTE = " (inside the JSON-encoded `data` string; the position is the string's)"
 
 REQUEST = "request"
 EVENT = "event"
@@ -47,6 +49,12 @@ class Envelope:
             return ("data",)
         return parts
 
+    def annotate(self, parts: PointerParts, hit: Hit) -> Hit:
+        """A hit inside an encoded ``data`` string says so (interface §1)."""
+        if self.encoded and len(parts) > 1 and parts[0] == "data":
+            return hit._replace(message=hit.message + ENCODED_NOTE)
+        return hit
+
 
 def read(root: Any) -> Envelope:
     if isinstance(root, dict):
@@ -72,8 +80,13 @@ def read(root: Any) -> Envelope:
             )
         _count_check(env, root, ())
         return env
-    kind = "null" if root is None else type(root).__name__
-    kind = {"str": "string", "int": "number", "float": "number", "bool": "boolean"}.get(kind, kind)
+    kind = {
+        type(None): "null",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+    }.get(type(root), f"a {type(root).__name__}")
     return Envelope(
         OTHER,
         hits=[
@@ -81,7 +94,7 @@ def read(root: Any) -> Envelope:
                 "S004",
                 Hit(
                     (),
-                    f"top-level value is a {kind}; expected a request body "
+                    f"top-level value is {kind}; expected a request body "
                     '{"data": [...]}, one event object or an array of events',
                 ),
             )

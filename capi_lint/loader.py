@@ -241,9 +241,7 @@ def _parse_slow(
             )
         )
         return failed
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)
-    ):
+    if _is_utf16_or_32(raw):
         problems.append(
             Problem(
                 "S001",
@@ -270,7 +268,11 @@ def _parse_slow(
         return failed
     constants: list[str] = []
     try:
-        root = json.loads(text, parse_constant=lambda word: constants.append(word) or float(word))
+        root = json.loads(
+            text,
+            parse_constant=lambda word: constants.append(word) or float(word),
+            parse_int=_parse_int,
+        )
     except json.JSONDecodeError as exc:
         byte = len(text[: exc.pos].encode("utf-8"))
         problems.append(
@@ -288,9 +290,36 @@ def _parse_slow(
         line, col = Locator(text, first_line).position(offset)
         problems.append(Problem("S001", f"JSON nested deeper than {MAX_DEPTH} levels", line, col))
         return failed
+    except ValueError as exc:  # pragma: no cover - defensive: the parser's own limits
+        problems.append(Problem("S001", f"invalid JSON: {exc}", first_line, 1))
+        return failed
     doc = Document(path, root, text, first_line, line_index, problems)
     _report_scan(doc)
     return doc
+
+
+def _parse_int(text: str) -> int | float:
+    # Python refuses int() of more than 4300 digits (CVE-2020-10735 guard);
+    # such a number overflows a double anyway, and the scanner reports it (S003).
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+#: NUL-byte patterns of the first four octets of UTF-16/32 JSON text (RFC 4627
+#: §3: the first two characters are ASCII): 16BE, 16LE, 32BE, 32LE.
+_UTF16_32_NULS = ((1, 0, 1, 0), (0, 1, 0, 1), (1, 1, 1, 0), (0, 1, 1, 1))
+
+
+def _is_utf16_or_32(raw: bytes) -> bool:
+    if raw.startswith(_UTF16_32_BOMS):
+        return True
+    nuls = tuple(int(b == 0) for b in raw[:4])
+    if len(nuls) == 2:  # one character in UTF-16
+        return nuls in ((1, 0), (0, 1))
+    return nuls in _UTF16_32_NULS
 
 
 def _report_scan(doc: Document) -> None:
@@ -374,4 +403,14 @@ def looks_like_jsonl(raw: bytes) -> bool:
     except orjson.JSONDecodeError:
         pass
     lines = [ln.strip() for ln in stripped.split(b"\n") if ln.strip()]
-    return len(lines) > 1 and all(ln[:1] in (b"{", b"[") for ln in lines[:5])
+    if len(lines) < 2:
+        return False
+    if all(ln[:1] in (b"{", b"[") for ln in lines[:5]):
+        return True
+    # A bad line among good ones: the first line is a whole JSON document by
+    # itself (a pretty-printed file's first line never is).
+    first = lines[0].removeprefix(_BOM)
+    try:
+        return isinstance(orjson.loads(first), (dict, list))
+    except orjson.JSONDecodeError:
+        return False

@@ -11,6 +11,8 @@ from capi_lint.registry import Scope, rule
 from capi_lint.rules._util import is_present, mask
 
 DAY = 86_400
+_INF = float("inf")
+_CENTURY = 100 * 365 * DAY
 
 STANDARD_EVENTS = (
     "AddPaymentInfo",
@@ -226,6 +228,9 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if value is None or kind is int:
         return None
     if kind is float:
+        if value != value or value in (_INF, -_INF):
+            # NaN/Infinity (S003 reports the literal): not "a fraction".
+            return [Hit(("event_time",), "`event_time` is not a finite number; expected an integer")]
         if value.is_integer():
             return [
                 Hit(
@@ -286,6 +291,15 @@ def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     if value is None or not _is_sub_second(value):
         return None
     unit, divisor = ("microseconds", 1_000_000) if value >= 10**14 else ("milliseconds", 1000)
+    if value >= 10**20:
+        # Not a clock reading in any unit (and str() of a huge int may raise).
+        return [
+            Hit(
+                ("event_time",),
+                "`event_time` is far too large to be a Unix time; Meta expects seconds",
+                "send the Unix time in seconds",
+            )
+        ]
     return [
         Hit(
             ("event_time",),
@@ -341,10 +355,12 @@ def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if age <= days * DAY:
         return None
     where = " for physical_store events" if store else ""
+    # A huge negative time would overflow float division.
+    span = f"{age / DAY:.1f} days" if age < _CENTURY else "more than 100 years"
     return [
         Hit(
             ("event_time",),
-            f"`event_time` is {age / DAY:.1f} days before the reference time; "
+            f"`event_time` is {span} before the reference time; "
             f"Meta accepts at most {days} days{where} and rejects the whole request",
             "send events sooner; for fixtures pin the reference time with --now",
         )
