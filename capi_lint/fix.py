@@ -23,9 +23,10 @@ numbers shorter than five digits (a leading zero may be lost); values of any
 other type. ``external_id`` is never hashed: Meta only recommends hashing it
 and it must match what the browser pixel sends.
 
-Region: phones use ``default_region``, else the event's own ``country`` (raw
-and normalisable, or a hash of an ISO code); ``st`` and ``zp`` use the event's
-``country`` first, then ``default_region``.
+Region (for ``ph``, ``st``, ``zp``): the event's own ``country`` when it names
+one country (a raw value that normalises, or the hash of an ISO code), else
+``default_region`` -- the same resolution the U/H/N rules use, so a fix hashes
+exactly what the rules judged.
 
 Documents are a whole file, or each line of JSON Lines. A document that does
 not parse, or has a duplicate key (parsers disagree on which value wins), is
@@ -339,16 +340,11 @@ def _fix_event(
     user_data = event.get("user_data")
     if type(user_data) is not dict:
         return
-    country = _event_country(user_data.get("country"))
+    # One region per event, as the rules resolve it: its own country, else the default.
+    region = _event_country(user_data.get("country")) or doc.default_region
     for key, value in user_data.items():
         if key not in HASHED_KEYS:
             continue
-        if key == "ph":
-            region = doc.default_region or country
-        elif key in ("st", "zp"):
-            region = country or doc.default_region
-        else:
-            region = None
         base = (*parts, "user_data", key)
         if type(value) is list:
             for i, item in enumerate(value):
