@@ -104,6 +104,11 @@ def cli() -> None:
 )
 @click.option("--statistics", is_flag=True, help="Also count findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option(
+    "--no-progress",
+    is_flag=True,
+    help="Never draw the progress bar (it only appears on a terminal, for long runs).",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -120,6 +125,7 @@ def check(
     quiet: bool,
     fix: bool = False,
     diff: bool = False,
+    no_progress: bool = False,
 ) -> None:
     """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin)."""
     from capi_lint.runner import run
@@ -143,14 +149,27 @@ def check(
         raise Usage(str(exc)) from None
     if fix or diff:
         _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)
-    result = run(paths or ["."], settings, stdin=click.get_binary_stream("stdin"))
+    result = run(
+        paths or ["."],
+        settings,
+        stdin=click.get_binary_stream("stdin"),
+        progress=_progress(not no_progress),
+    )
     stdout = click.get_text_stream("stdout")
     reporter = REPORTERS[output_format]
     if output_format == "text":
         _emit(reporter(result, color=_use_color(stdout), quiet=quiet, show_stats=statistics))
     else:
-        _emit(reporter(result))
+        _emit(reporter(result, fail_on=settings.fail_on))
     sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
+
+
+def _progress(enabled: bool) -> Any:
+    """A progress bar on standard error, or None (not a terminal, --no-progress)."""
+    from capi_lint import progress
+
+    stderr = click.get_text_stream("stderr")
+    return progress.Progress(stderr) if progress.wanted(stderr, enabled) else None
 
 
 def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -> None:

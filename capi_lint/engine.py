@@ -96,6 +96,8 @@ class Engine:
         self._reviewing = any(hasattr(cls, "review") for _, cls in self._batch_rules)
         self.shared: dict[str, Any] = {}
         self._by_source: dict[Any, tuple[tuple[Rule, EventCheck], ...]] = {}
+        #: Optional ``(line, total_lines)`` callback while reading JSON Lines (progress bar).
+        self.line_progress: Callable[[int, int], None] | None = None
 
     # ----------------------------------------------------------------- dispatch
 
@@ -151,7 +153,11 @@ class Engine:
         event_lines = 0
         request_lines = 0
         request_events = 0
+        tick = self.line_progress
+        total_lines = raw.count(b"\n") + 1 if tick is not None else 0
         for doc in loader.iter_jsonl(path, raw):
+            if tick is not None:
+                tick(doc.first_line, total_lines)
             pending: list[_Pending] = []
             if doc.parsed:
                 if isinstance(doc.root, dict) and (

@@ -58,10 +58,18 @@ class RunResult:
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
 
 
-def run(paths: Iterable[str], settings: Settings, stdin: Any = None) -> RunResult:
+def run(
+    paths: Iterable[str], settings: Settings, stdin: Any = None, progress: Any = None
+) -> RunResult:
+    """Check every input; ``progress`` (a :class:`capi_lint.progress.Progress`)
+    is told about each file and each JSON Lines line."""
     engine = Engine(settings)
     out = RunResult()
-    for item in loader.discover(list(paths), stdin=stdin):
+    items: Iterable[Any] = loader.discover(list(paths), stdin=stdin)
+    if progress is not None:
+        items = progress.track(items)
+        engine.line_progress = progress.lines
+    for item in items:
         if isinstance(item, tuple):
             path, problem = item
             result = engine.problem_result(path, problem)

@@ -1,18 +1,22 @@
 """Output formats. ``REPORTERS`` is also the source of the ``--format`` choices.
 
-A reporter is a pure function ``(run_result, *, color) -> str``; it never
-prints, so every format can be tested without the CLI.
+A reporter is a pure function ``(run_result, **options) -> str`` (``color``
+for text, ``fail_on`` for junit); it never prints, so every format can be
+tested without the CLI.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from capi_lint.reporters import json_report, text
+from capi_lint.reporters import github, json_report, junit, sarif, text
 
 Reporter = Callable[..., str]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "junit": junit.render,
 }
