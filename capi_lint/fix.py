@@ -611,7 +611,7 @@ def render_diff(path: str, result: FixResult, context: int = 3) -> str:
         local = {k - begin: v for k, v in special.items() if begin <= k < begin + len(body)}
         return mask_json(body, local)
 
-    out = [f"--- a/{path}\n", f"+++ b/{path}\n"]
+    out = [f"--- {path}\n", f"+++ {path}\n"]
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):
         first, last = group[0], group[-1]

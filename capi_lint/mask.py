@@ -85,3 +85,23 @@ def _stars(text: str, keep: int) -> str:
 def mask_token(_value: Any) -> str:
     """Credentials never show even a prefix beyond the token family."""
     return "(redacted)"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+
+
+def mask_key(key: Any) -> str:
+    """A member name as it may be printed in a message.
+
+    Keys are usually identifiers (``emial``, ``Event_Name``) and showing them
+    is the point of an unknown-key or duplicate-key message, so they are kept
+    as written -- unless they look like personal data or a credential: an
+    ``@``, a phone-like run of digits, an ``EAA…`` token, whitespace or any
+    other character an identifier does not have. Those go through :func:`mask`.
+    A bare name used as a key (``"Ngozi"``) cannot be told from an identifier.
+    """
+    if not isinstance(key, str):
+        return mask(key)
+    if _IDENTIFIER.fullmatch(key) and not _TOKEN.match(key) and sum(ch.isdigit() for ch in key) < 7:
+        return key
+    return mask(key)

@@ -360,7 +360,7 @@ def test_changes_skips_and_diff_hold_no_raw_value() -> None:
     for value in raw:
         assert value not in rendered
     diff = render_diff("p.json", result)
-    assert diff.startswith("--- a/p.json\n+++ b/p.json\n@@ ")
+    assert diff.startswith("--- p.json\n+++ p.json\n@@ ")
     assert '-        "fn": "J***",\n' in diff
     assert f'+        "fn": "{sha("johnathan")[:12]}…",\n' in diff
 
@@ -546,7 +546,7 @@ def test_cli_diff_changes_nothing_and_is_masked(tmp_path: Path) -> None:
     result = run_cli("--diff", str(path))
     assert result.exit_code == 1
     assert path.read_text() == original
-    assert result.stdout.startswith(f"--- a/{path}\n+++ b/{path}\n")
+    assert result.stdout.startswith(f"--- {path}\n+++ {path}\n")
     assert '-        "em": "I***@e***.org",' in result.stdout
     assert "Bergman" not in result.stdout + result.stderr
     assert "Would fix 2 values in 1 file." in result.stderr
@@ -559,7 +559,7 @@ def test_cli_diff_changes_nothing_and_is_masked(tmp_path: Path) -> None:
 def test_cli_diff_reads_stdin_and_fix_leaves_it(tmp_path: Path) -> None:
     data = dump(body(event_with(fn="Johnathan"))).encode()
     diff = run_cli("--diff", "-", input=data)
-    assert diff.exit_code == 1 and "--- a/-" in diff.stdout
+    assert diff.exit_code == 1 and "--- -\n+++ -\n" in diff.stdout
     fixed = run_cli("--fix", "-", input=data)
     assert "standard input is not fixed" in fixed.stderr
     assert "Johnathan" not in diff.stdout + diff.stderr + fixed.stdout + fixed.stderr
