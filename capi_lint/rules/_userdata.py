@@ -1,0 +1,377 @@
+"""One pass over an event's ``user_data``, shared by the U, H and N rules.
+
+:func:`analyse` walks ``user_data`` once per event (cached in ``ctx.memo``):
+it classifies every string value of the hashed fields and of
+``external_id`` (element by element for lists), records empty values and the
+set of present keys. The N rules' work -- normalising raw values, which
+needs ``phonenumbers``/``email_validator`` (slow to import) -- is done lazily,
+only for events that hold a raw value, and is cached per value.
+
+Terms (``rules.md`` conventions):
+
+* *hashed field*: ``em ph fn ln db ge ct st zp country`` and the SDK split
+  keys ``f5first f5last fi dobd dobm doby``;
+* *raw-only field*: the never-hash keys listed by H006;
+* *present*: not null, not a blank string, not an empty list (a list is
+  present when it holds at least one non-blank item).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from capi_lint import schemas
+from capi_lint.hashing import EMPTY_SHA256, PLACEHOLDER_HASHES, HashKind, classify
+
+__all__ = [
+    "DIGEST_KINDS",
+    "HASHED_FIELDS",
+    "KNOWN_KEYS",
+    "RAW_ONLY_FIELDS",
+    "Elem",
+    "UserData",
+    "analyse",
+    "is_digest",
+    "label",
+    "normalise",
+    "resolve_region",
+]
+
+HASHED_FIELDS = frozenset(
+    {
+        "em",
+        "ph",
+        "fn",
+        "ln",
+        "db",
+        "ge",
+        "ct",
+        "st",
+        "zp",
+        "country",
+        "f5first",
+        "f5last",
+        "fi",
+        "dobd",
+        "dobm",
+        "doby",
+    }
+)
+
+RAW_ONLY_FIELDS = (
+    "client_ip_address",
+    "client_user_agent",
+    "fbc",
+    "fbp",
+    "subscription_id",
+    "fb_login_id",
+    "lead_id",
+    "anon_id",
+    "madid",
+    "page_id",
+    "page_scoped_user_id",
+    "ctwa_clid",
+    "ig_account_id",
+    "ig_sid",
+)
+
+#: Every user_data key the schema knows (unknown keys are S009's).
+KNOWN_KEYS = frozenset(schemas.load("user_data")["properties"])
+
+#: Kinds that are some hex digest (valid or not).
+DIGEST_KINDS = frozenset(k for k in HashKind if k is not HashKind.NOT_HASH)
+VALID_KINDS = frozenset({HashKind.SHA256, HashKind.SHA256_APPENDIX})
+
+#: Hashes that carry no information: sha256("") and the placeholders.
+_SPECIAL_HASHES = PLACEHOLDER_HASHES | {EMPTY_SHA256}
+
+_KEY = "userdata"
+
+#: (key, pointer relative to the event, value, kind)
+Elem = tuple[str, tuple[Any, ...], str, HashKind]
+
+
+def is_digest(value: str) -> bool:
+    """True if ``value`` is some hex digest shape (valid hash, MD5, uppercase, ...)."""
+    return classify(value) is not HashKind.NOT_HASH
+
+
+def label(where: tuple[Any, ...]) -> str:
+    """```user_data.em``` or ```user_data.em[1]``` for a pointer relative to the event."""
+    if len(where) == 3:
+        return f"`{where[0]}.{where[1]}[{where[2]}]`"
+    return "`" + ".".join(str(w) for w in where) + "`"
+
+
+class UserData:
+    """What the rules of one event need to know about its ``user_data``."""
+
+    __slots__ = (
+        "_region",
+        "data",
+        "empties",
+        "event",
+        "ext",
+        "has_raw",
+        "hashed",
+        "n_hits",
+        "odd",
+        "present",
+        "special",
+    )
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
+        data = event.get("user_data")
+        #: The user_data object, or None when it is absent or not an object.
+        self.data: dict[str, Any] | None = data if type(data) is dict else None
+        #: Non-blank string elements of the hashed fields.
+        self.hashed: list[Elem] = []
+        #: Non-blank string elements of external_id.
+        self.ext: list[Elem] = []
+        #: (pointer, value) of null / blank / [] values and null / blank list items.
+        self.empties: list[tuple[tuple[Any, ...], Any]] = []
+        #: Keys with a present value.
+        self.present: set[str] = set()
+        #: Some hashed-field element is not a plain 64-hex hash.
+        self.odd = False
+        #: Some hashed-field element is not a digest at all (a raw value).
+        self.has_raw = False
+        #: Elements (hashed fields and external_id) whose digest is sha256("") or a placeholder's.
+        self.special: list[Elem] = []
+        #: code -> hits of the N rules, filled by the first N rule that runs.
+        self.n_hits: dict[str, list[Any]] | None = None
+        self._region: Any = _UNSET
+        if self.data is not None:
+            self._walk(self.data)
+
+    def _walk(self, data: dict[str, Any]) -> None:
+        hashed_fields = HASHED_FIELDS
+        empties = self.empties
+        present = self.present
+        for key, value in data.items():
+            kind = type(value)
+            if kind is str:
+                if value and not value.isspace():
+                    present.add(key)
+                    if key in hashed_fields or key == "external_id":
+                        self._add(key, ("user_data", key), value)
+                else:
+                    empties.append((("user_data", key), value))
+            elif kind is list:
+                if not value:
+                    empties.append((("user_data", key), value))
+                    continue
+                tracked = key in hashed_fields or key == "external_id"
+                for index, item in enumerate(value):
+                    if type(item) is str:
+                        if item and not item.isspace():
+                            present.add(key)
+                            if tracked:
+                                self._add(key, ("user_data", key, index), item)
+                        else:
+                            empties.append((("user_data", key, index), item))
+                    elif item is None:
+                        empties.append((("user_data", key, index), item))
+                    else:
+                        present.add(key)
+            elif value is None:
+                empties.append((("user_data", key), value))
+            else:
+                present.add(key)
+
+    def _add(self, key: str, where: tuple[Any, ...], value: str) -> None:
+        kind = classify(value)
+        elem = (key, where, value, kind)
+        if key == "external_id":
+            self.ext.append(elem)
+        else:
+            self.hashed.append(elem)
+            if kind is not HashKind.SHA256:
+                self.odd = True
+                if kind is HashKind.NOT_HASH:
+                    self.has_raw = True
+        if kind in VALID_KINDS or kind is HashKind.UPPERCASE_SHA256:
+            part = value[:64]
+            if kind is HashKind.UPPERCASE_SHA256:
+                part = part.lower()
+            if part in _SPECIAL_HASHES:
+                self.special.append(elem)
+
+    # ------------------------------------------------------------------ region
+
+    def region(self, ctx: Any) -> str | None:
+        """Upper-case alpha-2 for national numbers, states and ZIPs, or None.
+
+        The event's own ``country`` (raw or hashed) when all its values agree,
+        else ``--default-region`` / ``default-region``, else None.
+        """
+        if self._region is _UNSET:
+            self._region = resolve_region(self.hashed, ctx.settings.default_region)
+        return self._region
+
+
+_UNSET = object()
+
+
+def analyse(event: dict[str, Any], ctx: Any) -> UserData:
+    """The (cached) :class:`UserData` of ``event``."""
+    memo = ctx.memo
+    found = memo.get(_KEY)
+    if found is not None and found.event is event:
+        return found
+    found = UserData(event)
+    memo[_KEY] = found
+    return found
+
+
+# ---------------------------------------------------------------------- normalisation
+
+
+@lru_cache(maxsize=8192)
+def normalise(field: str, value: str, region: str | None) -> tuple[str | None, str | None]:
+    """``normalize_or_reason`` with a cache (values repeat across events)."""
+    from capi_lint.normalize import normalize_or_reason
+
+    return normalize_or_reason(field, value, region)
+
+
+@lru_cache(maxsize=64)
+def _canonical(region: str | None) -> str | None:
+    if region is None:
+        return None
+    from capi_lint.normalize import canonical_region
+
+    try:
+        return canonical_region(region)
+    except ValueError:
+        return None
+
+
+def resolve_region(hashed: list[Elem], default: str | None) -> str | None:
+    codes: set[str] = set()
+    for key, _where, value, kind in hashed:
+        if key != "country":
+            continue
+        code: str | None
+        if kind is HashKind.NOT_HASH:
+            code, _reason = normalise("country", value, None)
+        else:
+            from capi_lint.hashing import country_from_hash
+
+            code = country_from_hash(value)
+        if code is not None:
+            codes.add(code)
+    if len(codes) == 1:
+        return codes.pop().upper()
+    return _canonical(default)
+
+
+_ZIP_PLUS4 = re.compile(r"\d{5}[\s\-\u2010-\u2015\u2212]+\d{4}")
+
+
+def us_context(ud: UserData, ctx: Any) -> bool:
+    """The event is a US one: its region is US, or (no region) a raw ZIP+4 is sent."""
+    region = ud.region(ctx)
+    if region is not None:
+        return region == "US"
+    for key, _where, value, kind in ud.hashed:
+        if key == "zp" and kind is HashKind.NOT_HASH and _ZIP_PLUS4.fullmatch(value.strip()):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------- fbc / fbp
+
+_APPENDIX = re.compile(r"[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8}")
+_FBCLID = re.compile(r"[A-Za-z0-9_-]+")
+_DOUBLE = re.compile(r"fb\.\d{1,3}\.\d+\.fb\.\d{1,3}\.\d+\.")
+_INDEX = re.compile(r"\d{1,3}")
+
+
+class Cookie:
+    """A parsed ``fbc``/``fbp`` value (see :func:`parse_cookie`)."""
+
+    __slots__ = ("bad_appendix", "created_ms", "double", "id", "problem")
+
+    def __init__(
+        self,
+        problem: str | None = None,
+        *,
+        id: str | None = None,
+        created_ms: int | None = None,
+        bad_appendix: bool = False,
+        double: bool = False,
+    ) -> None:
+        #: What is wrong with the format (U009/U013), None if well-formed.
+        self.problem = problem
+        #: The fourth segment (fbclid / random number), if there is one.
+        self.id = id
+        #: The creation time when it is a 13-digit millisecond time.
+        self.created_ms = created_ms
+        #: Five segments whose fifth is not a param-builder appendix (H008).
+        self.bad_appendix = bad_appendix
+        #: An fbc whose fbclid segment is itself a cookie value (U010).
+        self.double = double
+
+
+@lru_cache(maxsize=4096)
+def parse_cookie(key: str, value: str) -> Cookie | None:
+    """Parse an ``fbc`` (key ``"fbc"``) or ``fbp`` value; None for a bare digest (H006's).
+
+    Never raises. The problem texts name the key and the segment, never the value.
+    """
+    if is_digest(value):
+        return None
+    name = "fbclid" if key == "fbc" else "random number"
+    if value != value.strip():
+        return Cookie("has leading or trailing whitespace")
+    lowered = value[:5].lower()
+    if lowered in ("_fbc=", "_fbp="):
+        return Cookie(f"includes the cookie name (`{value[:5]}`); send only the cookie value")
+    if key == "fbc" and _DOUBLE.match(value):
+        return Cookie(double=True)
+    parts = value.split(".")
+    if parts[0] != "fb":
+        if key == "fbc" and len(parts) == 1 and _FBCLID.fullmatch(value):
+            return Cookie(
+                "is a bare fbclid, not a cookie value; build `fb.1.<creation time ms>.<fbclid>`",
+                id=value,
+            )
+        return Cookie("does not start with `fb.`")
+    count = len(parts)
+    if count < 4 or count > 5:
+        return Cookie(
+            f"has {count} dot-separated segments; expected "
+            f"`fb.<subdomain index>.<creation time>.<{name}>` (4, or 5 with an appendix)",
+            id=parts[3] if count > 3 else None,
+        )
+    index, created, ident = parts[1], parts[2], parts[3]
+    bad_appendix = count == 5 and not _APPENDIX.fullmatch(parts[4])
+    problem = None
+    created_ms = None
+    if not _INDEX.fullmatch(index):
+        problem = "has a subdomain index that is not a small number (0, 1 or 2)"
+    elif not created.isdigit() or not created.isascii():
+        problem = "has a creation time that is not a number"
+    elif len(created) == 10:
+        problem = "has a creation time in seconds (10 digits); it must be milliseconds (13)"
+    elif len(created) != 13:
+        problem = f"has a {len(created)}-digit creation time; it must be 13-digit milliseconds"
+    else:
+        created_ms = int(created)
+    if problem is None:
+        if not ident:
+            problem = f"has an empty {name}"
+        elif key == "fbc":
+            if not _FBCLID.fullmatch(ident):
+                problem = "has an fbclid with characters outside A-Z a-z 0-9 _ -"
+        elif not (ident.isdigit() and ident.isascii()):
+            problem = (
+                "has a fourth segment that is not a number (this looks like an fbc value)"
+                if _FBCLID.fullmatch(ident)
+                else "has a fourth segment that is not a number"
+            )
+    return Cookie(problem, id=ident, created_ms=created_ms, bad_appendix=bad_appendix)
