@@ -62,7 +62,7 @@ def check(
             result = engine.check_document(loader.parse(path, raw))
     else:
         payload = _from_sdk(payload)
-        result = engine.check_document(loader.Document(path, payload, None))
+        result = engine.check_document(loader.from_object(path, payload))
     return apply_file_ignores(result, settings).findings
 
 

@@ -20,9 +20,10 @@ from capi_lint.reporters import REPORTERS
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def _emit(text: str, err: bool = False) -> None:
+def _emit(text: str, err: bool = False, color: bool | None = None) -> None:
     # Lone surrogates from hostile input must not crash the writer.
-    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False, err=err)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    click.echo(text, nl=False, err=err, color=color)
 
 
 def _use_color(stream: Any) -> bool:
@@ -158,7 +159,8 @@ def check(
     stdout = click.get_text_stream("stdout")
     reporter = REPORTERS[output_format]
     if output_format == "text":
-        _emit(reporter(result, color=_use_color(stdout), quiet=quiet, show_stats=statistics))
+        color = _use_color(stdout)  # click would strip FORCE_COLOR's codes off a pipe
+        _emit(reporter(result, color=color, quiet=quiet, show_stats=statistics), color=color)
     else:
         _emit(reporter(result, fail_on=settings.fail_on))
     sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)

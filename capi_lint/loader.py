@@ -179,6 +179,24 @@ def parse(path: str, raw: bytes, first_line: int = 1, line_index: int | None = N
     return doc
 
 
+def from_object(path: str, root: Any) -> Document:
+    """A document for an already parsed value (library calls with a dict/list).
+
+    Such a value has no text, so no positions; but it may nest deeper than any
+    JSON text we accept, which the rules are not written for: it is refused
+    like a too-deep file (S001).
+    """
+    doc = Document(path, root, None)
+    if type(root) is dict or type(root) is list:
+        try:
+            orjson.dumps(root)  # C speed; fails past 254 levels (or on odd values)
+        except TypeError:
+            if _too_deep(root):
+                doc.problems.append(Problem("S001", f"value nested deeper than {MAX_DEPTH} levels"))
+                doc.root = _MISSING
+    return doc
+
+
 def _too_deep(root: Any) -> bool:
     stack = [(root, 1)]
     while stack:
@@ -201,7 +219,10 @@ def _may_have_duplicates(raw: bytes, root: Any) -> bool:
     count = raw.count(b":")
     if b"\\u003" in raw:
         return raw.count(b'":') != count_keys(root) or _has_space_colon(raw)
-    return count != orjson.dumps(root).count(b":")
+    try:
+        return count != orjson.dumps(root).count(b":")
+    except TypeError:  # orjson writes at most 254 levels (it reads 1024): scan instead
+        return True
 
 
 def _has_space_colon(raw: bytes) -> bool:

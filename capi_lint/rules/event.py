@@ -230,7 +230,9 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if kind is float:
         if value != value or value in (_INF, -_INF):
             # NaN/Infinity (S003 reports the literal): not "a fraction".
-            return [Hit(("event_time",), "`event_time` is not a finite number; expected an integer")]
+            return [
+                Hit(("event_time",), "`event_time` is not a finite number; expected an integer")
+            ]
         if value.is_integer():
             return [
                 Hit(

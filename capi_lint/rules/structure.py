@@ -385,10 +385,12 @@ def _unknown_hits(problems: list[schemas.SchemaProblem]) -> list[Hit] | None:
 
 
 def _q(key: str | None) -> str:
-    text = key or ""
+    # Escape control characters (a key can carry terminal escapes), non-ASCII
+    # and lone surrogates, then shorten.
+    text = (key or "").encode("unicode_escape").decode("ascii")
     if len(text) > 40:
         text = text[:37] + "…"
-    return "`" + text.encode("ascii", "backslashreplace").decode("ascii") + "`"
+    return "`" + text + "`"
 
 
 @rule("S009", "unknown-key", Severity.ERROR, Scope.EVENT)

@@ -1,0 +1,189 @@
+"""Where findings point: line and column (1-based, in characters) of values.
+
+The scanner is checked on its own (offsets, duplicates, non-finite numbers,
+depth) and end to end through ``capi_lint.check``, whose positions users see.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import body, lint, website_event
+
+from capi_lint.positions import MAX_DEPTH, Locator, scan
+
+
+def _at(findings, code):
+    return [(f.pointer, f.line, f.column) for f in findings if f.code == code]
+
+
+# --------------------------------------------------------------------------- scanner
+
+
+def test_scan_records_every_value_offset() -> None:
+    text = '{"a": [1, {"b": "x"}], "c": null}'
+    offsets = scan(text).offsets
+    assert offsets[()] == 0
+    assert offsets[("a",)] == text.index("[")
+    assert offsets[("a", 0)] == text.index("1")
+    assert offsets[("a", 1)] == text.index('{"b"')
+    assert offsets[("a", 1, "b")] == text.index('"x"')
+    assert offsets[("c",)] == text.index("null")
+
+
+@pytest.mark.parametrize("literal", ["true", "false", "null", "1e5", "-0.5E-3", '"e"'])
+def test_literals_before_a_value_do_not_stop_the_scan(literal: str) -> None:
+    # Regression: float("true") raised inside the scanner, so every value after
+    # a boolean was located at its nearest recorded ancestor.
+    text = f'{{"first": {literal}, "second": {{"third": 3}}}}'
+    result = scan(text)
+    assert result.complete
+    assert result.offsets[("second", "third")] == text.index("3}")
+
+
+def test_scan_keys_are_decoded() -> None:
+    text = '{"a\\/b": 1, "\\u00e9": 2, "t~": 3}'
+    offsets = scan(text).offsets
+    assert offsets[("a/b",)] == text.index("1")
+    assert offsets[("é",)] == text.index("2")
+    assert offsets[("t~",)] == text.index("3")
+
+
+def test_duplicates_point_at_the_second_key() -> None:
+    text = '{"user_data": {"em": "a", "ph": "b", "em": "c"}, "em": "top"}'
+    result = scan(text)
+    second = text.index('"em"', text.index('"ph"'))
+    assert result.duplicates == [(("user_data",), "em", second)]
+
+
+def test_duplicates_found_through_escapes() -> None:
+    text = '{"em": "a", "e\\u006d": "b"}'
+    assert scan(text).duplicates == [((), "em", text.index('"e\\u006d"'))]
+
+
+def test_same_key_in_different_objects_is_not_a_duplicate() -> None:
+    text = '[{"event_id": "1"}, {"event_id": "1"}]'
+    assert scan(text).duplicates == []
+
+
+@pytest.mark.parametrize(
+    ("token", "reported"),
+    [
+        ("NaN", True),
+        ("Infinity", True),
+        ("-Infinity", True),
+        ("1e999", True),
+        ("-1E999", True),
+        ("1" + "0" * 400, True),
+        ("1e308", False),
+        ("1e-999", False),  # underflows to 0.0: finite
+        ("1" + "0" * 300, False),  # 1e300 fits in a double
+        ('"NaN"', False),
+        ('"Infinity"', False),
+    ],
+)
+def test_non_finite_numbers(token: str, reported: bool) -> None:
+    text = f'{{"value": {token}}}'
+    found = scan(text).non_finite
+    if reported:
+        assert found == [(("value",), text.index(token), token)]
+    else:
+        assert found == []
+
+
+def test_too_deep_is_reported_not_recursed() -> None:
+    text = "[" * 100_000 + "]" * 100_000
+    result = scan(text)
+    assert result.too_deep_at == MAX_DEPTH
+    assert not result.complete
+
+
+def test_broken_text_keeps_what_was_scanned() -> None:
+    text = '{"a": 1, "b": [tru'
+    result = scan(text)
+    assert not result.complete
+    assert result.offsets[("a",)] == 6
+
+
+# --------------------------------------------------------------------------- locator
+
+
+def test_locator_lines_and_columns() -> None:
+    text = '{\n  "a": 1,\n  "b": [\n    "x"\n  ]\n}'
+    loc = Locator(text)
+    assert loc.locate(()) == (1, 1)
+    assert loc.locate(("a",)) == (2, 8)
+    assert loc.locate(("b",)) == (3, 8)
+    assert loc.locate(("b", 0)) == (4, 5)
+
+
+def test_locator_missing_key_falls_back_to_the_parent() -> None:
+    text = '{"user_data": {"em": "x"}}'
+    loc = Locator(text)
+    assert loc.locate(("user_data", "client_user_agent")) == loc.locate(("user_data",)) == (1, 15)
+
+
+def test_locator_first_line_shifts_rows() -> None:
+    loc = Locator('{"a": 1}', first_line=7)
+    assert loc.locate(("a",)) == (7, 7)
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    text = '{"name": "K\u00e4se \u20ac \U0001f600", "v": 1}'
+    loc = Locator(text)
+    # 'K', 'ä', 's', 'e', ' ', '€', ' ', '😀' are one column each.
+    assert loc.locate(("v",)) == (1, text.index("1}") + 1) == (1, 27)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_pretty_printed_positions() -> None:
+    text = json.dumps(body(website_event(event_time="1763799880")), indent=2)
+    assert _at(lint(text, select=["E004"]), "E004") == [("/data/0/event_time", 5, 21)]
+
+
+def test_minified_positions_after_non_ascii() -> None:
+    event = website_event(event_name="Käse€😀", event_time="x")
+    text = json.dumps(body(event), ensure_ascii=False, separators=(",", ":"))
+    expected_col = text.index('"x"') + 1
+    assert expected_col == 46  # characters; the UTF-8 bytes before it are 51
+    assert len(text[: expected_col - 1].encode()) == 51
+    assert _at(lint(text, select=["E004"]), "E004") == [("/data/0/event_time", 1, 46)]
+
+
+def test_non_ascii_on_earlier_lines_does_not_shift_columns() -> None:
+    event = website_event(event_time="x")
+    event["custom_data"]["content_name"] = "Crème brûlée 😀"
+    text = json.dumps({"data": [event]}, indent=2, ensure_ascii=False)
+    got = _at(lint(text, select=["E004"]), "E004")
+    line = text[: text.index('"x"')].count("\n") + 1
+    assert got == [("/data/0/event_time", line, 21)]
+
+
+def test_escaped_non_ascii_counts_as_written() -> None:
+    # With ensure_ascii the text holds `\u00e4` (6 columns): columns follow the file.
+    text = '{"event_name":"K\\u00e4se","event_time":"x","action_source":"website"}'
+    assert _at(lint(text, select=["E004"]), "E004") == [("/event_time", 1, text.index('"x"') + 1)]
+
+
+def test_missing_key_points_at_the_event_object() -> None:
+    event = website_event()
+    del event["event_name"]
+    text = json.dumps(body(event), indent=2)
+    assert _at(lint(text, select=["E001"]), "E001") == [("/data/0", 3, 5)]
+
+
+def test_values_after_booleans_are_located() -> None:
+    text = json.dumps(body(website_event(opt_out=False, event_time="soon")), indent=2)
+    line = text[: text.index('"soon"')].count("\n") + 1
+    assert _at(lint(text, select=["E004"]), "E004") == [("/data/0/event_time", line, 21)]
+
+
+def test_pointer_escaping_of_keys() -> None:
+    event = website_event()
+    event["user_data"]["a/b~c"] = "x"
+    text = json.dumps(body(event))
+    found = _at(lint(text, select=["S009"]), "S009")
+    assert found == [("/data/0/user_data/a~1b~0c", 1, text.index('"x"') + 1)]
