@@ -35,7 +35,9 @@ __all__ = [
     "analyse",
     "is_digest",
     "label",
+    "looks_like_uuid",
     "normalise",
+    "raw_only_digest",
     "resolve_region",
 ]
 
@@ -96,6 +98,33 @@ Elem = tuple[str, tuple[Any, ...], str, HashKind]
 def is_digest(value: str) -> bool:
     """True if ``value`` is some hex digest shape (valid hash, MD5, uppercase, ...)."""
     return classify(value) is not HashKind.NOT_HASH
+
+
+_NEVER_HASH_DIGESTS = frozenset(
+    {
+        HashKind.SHA256,
+        HashKind.SHA256_APPENDIX,
+        HashKind.SHA256_BAD_APPENDIX,
+        HashKind.UPPERCASE_SHA256,
+        HashKind.MD5,
+    }
+)
+
+
+def looks_like_uuid(hex32: str) -> bool:
+    """32 hex digits shaped like a dash-less UUID (version 1-8, variant 8-b), not an MD5."""
+    return hex32[12] in "12345678" and hex32[16] in "89abAB"
+
+
+def raw_only_digest(value: str) -> bool:
+    """What H006 reports in a never-hash key: 32 or 64 hex characters (any case,
+    appendix allowed), except all-digit values and dash-less UUIDs."""
+    if len(value) < 32:
+        return False
+    kind = classify(value)
+    if kind not in _NEVER_HASH_DIGESTS or value[:32].isdigit():
+        return False
+    return not (kind is HashKind.MD5 and looks_like_uuid(value[:32]))
 
 
 def label(where: tuple[Any, ...]) -> str:
@@ -323,7 +352,7 @@ def parse_cookie(key: str, value: str) -> Cookie | None:
 
     Never raises. The problem texts name the key and the segment, never the value.
     """
-    if is_digest(value):
+    if raw_only_digest(value):
         return None
     name = "fbclid" if key == "fbc" else "random number"
     if value != value.strip():

@@ -13,9 +13,9 @@ from capi_lint.registry import Scope, rule
 from capi_lint.rules._userdata import (
     KNOWN_KEYS,
     analyse,
-    is_digest,
     label,
     parse_cookie,
+    raw_only_digest,
 )
 
 # --------------------------------------------------------------------------- U001–U004
@@ -296,7 +296,7 @@ def _ip(event: dict[str, Any]) -> str | None:
     if type(user_data) is not dict:
         return None
     value = user_data.get("client_ip_address")
-    if type(value) is not str or not value or value.isspace() or is_digest(value):
+    if type(value) is not str or not value or value.isspace() or raw_only_digest(value):
         return None
     return value
 
@@ -511,7 +511,7 @@ def invalid_user_agent(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     text = value.strip()
     if len(text) >= 12 and text[:8] == "Mozilla/" and text[11:12] == " ":
         return None  # the overwhelmingly common "Mozilla/5.0 (…" form
-    if not text or is_digest(text):
+    if not text or raw_only_digest(text):
         return None
     lowered = text.lower()
     if lowered in _UA_PLACEHOLDERS:
@@ -734,7 +734,7 @@ def fbclid_modified(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     return [
         Hit(
             ("user_data", "fbc"),
-            f"the fbclid in `user_data.fbc` {problem}; the fbclid must be sent unchanged",
+            f"the fbclid in `user_data.fbc` {problem}",
             "copy the fbclid byte for byte from the URL or the _fbc cookie",
         )
     ]
@@ -887,7 +887,7 @@ def madid_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
             return None
         message = "`user_data.madid` is the all-zero advertising ID (tracking not authorised)"
         fix = "leave madid out when the advertising ID is zero"
-    elif is_digest(value):
+    elif raw_only_digest(value):
         return None
     else:
         message = "`user_data.madid` is not an advertising ID (a UUID, 8-4-4-4-12 hex digits)"

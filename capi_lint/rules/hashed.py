@@ -25,7 +25,6 @@ from capi_lint.hashing import (
     GENDER_HASHES,
     PLACEHOLDERS,
     HashKind,
-    classify,
     country_hashes,
     sha256_hex,
     us_state_hashes,
@@ -39,6 +38,7 @@ from capi_lint.rules._userdata import (
     is_digest,
     label,
     parse_cookie,
+    raw_only_digest,
 )
 from capi_lint.rules._util import mask
 
@@ -395,14 +395,6 @@ def placeholder_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 # --------------------------------------------------------------------------- H006, H007
 
 
-def _looks_like_uuid(hex32: str) -> bool:
-    """A dash-less UUID (version nibble 1-8, variant 8-b) rather than an MD5."""
-    return hex32[12] in "12345678" and hex32[16] in "89abAB"
-
-
-_H006_KINDS = _SHA256_SHAPES | {HashKind.MD5}
-
-
 @rule("H006", "hash-in-raw-only-field", Severity.ERROR, Scope.EVENT)
 def hash_in_raw_only_field(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """A never-hash key holds a hex digest.
@@ -438,12 +430,7 @@ def hash_in_raw_only_field(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     hits = None
     for key in RAW_ONLY_FIELDS:
         value = user_data.get(key)
-        if type(value) is not str or len(value) < 32:
-            continue
-        kind = classify(value)
-        if kind not in _H006_KINDS or value[:32].isdigit():
-            continue
-        if kind is HashKind.MD5 and _looks_like_uuid(value[:32]):
+        if type(value) is not str or not raw_only_digest(value):
             continue
         if hits is None:
             hits = []
@@ -539,11 +526,11 @@ def unknown_appendix(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     for _key, where, value, kind in _odd_elements(ud, ctx):
         if kind is BAD_APPENDIX:
             suffix = value[65:]
+            what = f"a {len(suffix)}-character suffix" if suffix else "a dot"
             hits.append(
                 Hit(
                     where,
-                    f"{label(where)} ends in a {len(suffix)}-character suffix after the hash; "
-                    f"{_APPENDIX_HELP}",
+                    f"{label(where)} ends in {what} after the hash; {_APPENDIX_HELP}",
                     "send the bare hash or the parameter builder's value unchanged",
                 )
             )

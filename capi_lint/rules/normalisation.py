@@ -98,19 +98,23 @@ def _phone_junk(value: str) -> list[str]:
     if m is not None:
         kinds.append("an extension")
         s = s[: m.start()]
-    if all(ch in _PHONE_OK for ch in s):
-        return kinds
-    if any(ch.isalpha() for ch in s):
-        kinds.append("letters")
-    if "." in s:
-        kinds.append("dots")
-    if any(ch.isdigit() and not ch.isascii() for ch in s):
-        kinds.append("non-ASCII digits")
-    if any(
-        not (ch in _PHONE_OK or ch.isalpha() or ch == "." or ch.isdigit() or ch.isspace())
-        for ch in s
-    ):
-        kinds.append("other symbols")
+    seen: set[str] = set()
+    for ch in s:
+        if ch in _PHONE_OK:
+            continue
+        if ch.isalpha():
+            what = "letters"
+        elif ch == ".":
+            what = "dots"
+        elif not ch.isascii() and (ch.isdigit() or unicodedata.normalize("NFKC", ch) in _PHONE_OK):
+            what = "non-ASCII (e.g. full-width) digits or signs"
+        elif ch.isspace():
+            continue
+        else:
+            what = "other symbols"
+        if what not in seen:
+            seen.add(what)
+            kinds.append(what)
     return kinds
 
 
@@ -305,7 +309,8 @@ def _check_value(key: str, value: str, ud: Any, ctx: Any) -> Found:
     elif key in _NAME_LIKE:
         norm, reason = normalise(key, value, None)
         if reason == "empty-after-normalisation":
-            found["N010"] = ("normalises to nothing (no letters or digits left)", "leave it out")
+            left = "letters" if key == "ct" else "letters or digits"
+            found["N010"] = (f"normalises to nothing (no {left} left)", "leave the key out")
     elif key == "st":
         norm = _state(value, ud, ctx, found)
     elif key == "zp":
@@ -536,10 +541,10 @@ def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """A raw `db` is not a `YYYYMMDD` date of birth.
 
     ## What it does
-    Reports a raw `db` that is not 8 digits `YYYYMMDD` (`1997-02-16`,
-    `2/16/1997`), an impossible date (`19901315`, `19900230`), a year before
+    Reports a raw `db` that is not 8 digits `YYYYMMDD` (`1928-02-16`,
+    `2/16/1928`), an impossible date (`19901315`, `19900230`), a year before
     1900, a date after the reference time *T*, or an ambiguous one
-    (`03/04/1990`). Also reports SDK split keys that are not a valid day
+    (`03/04/1928`). Also reports SDK split keys that are not a valid day
     (`dobd`, 01–31), month (`dobm`, 01–12) or year (`doby`, 1900 to *T*).
     A valid `YYYYMMDD` passes, as do `dobd`/`dobm`/`doby` in their own formats.
     Judges raw values (hashed mode: values H001 reports; `--pii raw`: every
@@ -550,11 +555,11 @@ def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
     ## Example
     ```json
-    {"user_data": {"db": "1997-02-16"}}
+    {"user_data": {"db": "1928-02-16"}}
     ```
 
     ## Fix
-    Send `YYYYMMDD` (`19970216`).
+    Send `YYYYMMDD` (`19280216`).
 
     ## Source
     requirements §4.2 [doc] — {CI}
@@ -596,7 +601,7 @@ def zip_format(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
     ## What it does
     Reports a raw `zp` that contains spaces or a dash (`94025-1234`,
-    `M1 1AE`), or in a US event (event `country` or `--default-region` US)
+    `W1A 0AX`), or in a US event (event `country` or `--default-region` US)
     more than 5 digits or no valid ZIP. 5-digit US ZIP codes, UK postcodes
     without the space (`m11ae`) and other countries' codes without spaces
     pass. Judges raw values (hashed mode: values H001 reports; `--pii raw`:
