@@ -66,11 +66,44 @@ def check(
     return apply_file_ignores(result, settings).findings
 
 
+SDK_HINT = "pip install 'capi-lint[sdk]'"
+
+
 def _from_sdk(payload: Any) -> Any:
-    # facebook_business EventRequest / Event objects serialise through normalize().
-    if not isinstance(payload, (dict, list)) and callable(getattr(payload, "normalize", None)):
-        return payload.normalize()
-    return payload
+    """facebook_business ``EventRequest`` / ``Event`` objects (the ``sdk`` extra)
+    become the request body / event the SDK sends, through their ``normalize()``;
+    a list may hold ``Event`` objects. Other non-JSON values are a TypeError."""
+    if isinstance(payload, dict) or payload is None or isinstance(payload, (int, float)):
+        return payload
+    if isinstance(payload, list):
+        if any(_is_sdk(item) for item in payload):
+            return [_sdk_value(item) if _is_sdk(item) else item for item in payload]
+        return payload
+    if _is_sdk(payload):
+        return _sdk_value(payload)
+    raise TypeError(
+        "capi_lint.check() takes a request body, an event or an array of events (dict, list, "
+        "JSON str or bytes), or a facebook_business Event / EventRequest "
+        f"({SDK_HINT}); got {type(payload).__name__}"
+    )
+
+
+def _is_sdk(value: Any) -> bool:
+    return not isinstance(value, (dict, list, str, bytes)) and callable(
+        getattr(value, "normalize", None)
+    )
+
+
+def _sdk_value(obj: Any) -> Any:
+    value = obj.normalize()
+    params = getattr(obj, "get_request_params", None)
+    if callable(params):  # EventRequest: normalize() gives the events as JSON strings
+        import json
+
+        body = dict(params())
+        body["data"] = [json.loads(e) if isinstance(e, str) else e for e in value]
+        return body
+    return value
 
 
 def check_file(

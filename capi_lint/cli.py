@@ -321,6 +321,70 @@ def hash_cmd(field_name: str, region: str | None, show_normalized: bool, value: 
         _emit(digest + "\n")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="0: any."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Lowest severity that makes the answer a Graph-style 400 [default: error].",
+)
+@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
+@click.option("--select", multiple=True, help="Codes or prefixes to enable.")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Config file."
+)
+def serve(
+    host: str,
+    port: int,
+    fail_on: str | None,
+    now: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: str | None,
+) -> None:
+    """Run a local Conversions API endpoint that lints what it receives.
+
+    POST /{version}/{pixel_id}/events answers like Graph (200, or 400 with an
+    error object) plus the findings; GET /_capi_lint/requests lists what it
+    received (masked), DELETE clears it. Nothing is forwarded anywhere.
+    """
+    from capi_lint.serve import REQUESTS_PATH, LintServer
+
+    try:
+        config_path = Path(config_file) if config_file else find_config(Path.cwd())
+        settings = build_settings(
+            load_config_table(config_path) if config_path else {},
+            select=_split(select),
+            ignore=_split(ignore),
+            fail_on=fail_on,
+            now=now,
+            config_path=str(config_path) if config_path else None,
+        )
+    except ConfigError as exc:
+        raise Usage(str(exc)) from None
+    try:
+        server = LintServer(settings, host, port, log=click.get_text_stream("stderr"))
+    except OSError as exc:
+        raise Usage(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    _emit(
+        f"capi-lint serve: listening on {server.base_url}\n"
+        f"  POST {server.base_url}/{{version}}/{{pixel_id}}/events  (lints; never forwards)\n"
+        f"  GET|DELETE {server.base_url}{REQUESTS_PATH}\n",
+        err=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code instead of raising SystemExit."""
     try:

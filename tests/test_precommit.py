@@ -1,0 +1,138 @@
+"""The pre-commit hook, for real: a temporary git repository with payload
+fixtures and the README's `.pre-commit-config.yaml` pointing at (a snapshot
+of) this repository, run by the real `pre-commit`, which builds the hook's
+environment from PyPI. Slow (about a minute): marked `slow`, still run by
+default and in CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import NOW, body, website_event
+
+ROOT = Path(__file__).resolve().parents[1]
+GIT = shutil.which("git")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(GIT is None, reason="needs git"),
+    pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git checkout"),
+]
+
+
+def readme_block(name: str) -> str:
+    text = (ROOT / "README.md").read_text("utf-8")
+    match = re.search(rf"<!-- snippet: {re.escape(name)} -->\s*```[\w-]*\n(.*?)```", text, re.S)
+    assert match, f"README has no snippet {name!r}"
+    return match.group(1)
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="capi-lint tests",
+        GIT_AUTHOR_EMAIL="tests@capi-lint.invalid",
+        GIT_COMMITTER_NAME="capi-lint tests",
+        GIT_COMMITTER_EMAIL="tests@capi-lint.invalid",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+    )
+    done = subprocess.run(
+        [GIT, *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def snapshot_of_this_repository(target: Path) -> str:
+    """A one-commit copy of the working tree (tracked and new, not ignored files),
+    so the hook under test is the code under test, committed or not."""
+    listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git(target, "init", "-q")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "snapshot")
+    return git(target, "rev-parse", "HEAD")
+
+
+def test_precommit_hook_fails_on_a_broken_fixture_and_passes_on_a_clean_one(
+    tmp_path: Path,
+) -> None:
+    hook_repo = tmp_path / "capi-lint"
+    hook_repo.mkdir()
+    rev = snapshot_of_this_repository(hook_repo)
+
+    work = tmp_path / "work"
+    payloads = work / "tests" / "payloads"
+    payloads.mkdir(parents=True)
+    (payloads / "clean.json").write_text(json.dumps(body(website_event()), indent=2))
+    (payloads / "broken.json").write_text(
+        json.dumps(body(website_event(event_time=NOW * 1000)), indent=2)
+    )
+    (work / "elsewhere.json").write_text("{not json, but outside the hook's files")
+    (work / ".capi-lint.toml").write_text(f"now = {NOW}\n")
+    config = readme_block("pre-commit-config")
+    assert "repo: https://github.com/capi-lint/capi-lint" in config
+    config = re.sub(r"repo: \S+", f"repo: {hook_repo.as_posix()}", config)
+    config = re.sub(r"rev: \S+", f"rev: {rev}", config)
+    (work / ".pre-commit-config.yaml").write_text(config)
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "fixtures")
+
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        PRE_COMMIT_COLOR="never",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+    )
+
+    def pre_commit(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--files", *files],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    # One run builds the hook environment; the files regex of the README's config
+    # keeps elsewhere.json away from the hook.
+    failed = pre_commit("tests/payloads/broken.json", "elsewhere.json")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "capi-lint" in output and "Failed" in output
+    assert re.search(r"tests/payloads/broken\.json:\d+:\d+: E005 \[error\]", output), output
+    assert "elsewhere.json" not in output
+
+    passed = pre_commit("tests/payloads/clean.json")
+    output = passed.stdout + passed.stderr
+    assert passed.returncode == 0, output
+    assert re.search(r"capi-lint\.+Passed", output), output
+
+
+def test_hook_manifest_is_valid_for_pre_commit() -> None:
+    from pre_commit.clientlib import load_manifest
+
+    hooks = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
+    assert [h["id"] for h in hooks] == ["capi-lint"]
+    hook = hooks[0]
+    assert hook["entry"].split()[:2] == ["capi-lint", "check"]
+    assert hook["language"] == "python"
+    files = re.compile(hook["files"])
+    for name in ("a.json", "b/c.jsonl", "d.NDJSON"):
+        assert files.search(name), name
+    assert not files.search("a.yaml")
