@@ -63,7 +63,7 @@ from capi_lint.hashing import (
 from capi_lint.mask import mask
 from capi_lint.model import PointerParts, format_pointer
 from capi_lint.normalize import REASONS, canonical_region, normalize_or_reason
-from capi_lint.positions import Locator, scan
+from capi_lint.positions import Locator, ScanResult, scan
 
 __all__ = [
     "HASHED_KEYS",
@@ -168,12 +168,36 @@ class _Doc:
     skipped: list[Skipped] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     _locator: Locator | None = None
+    _scan: ScanResult | None = None
 
     @property
     def locator(self) -> Locator:
         if self._locator is None:
             self._locator = Locator(self.text, self.first_line)
         return self._locator
+
+    @property
+    def offsets(self) -> dict[PointerParts, int]:
+        """Offsets of every value; the text is scanned only once something needs fixing."""
+        if self._scan is None:
+            self._scan = scan(self.text)
+        return self._scan.offsets
+
+    def check_scan(self) -> bool:
+        """False (and the edits dropped) when the text has a duplicate key or could not
+        be scanned to the end: offsets could then point at another value than the
+        parsed one."""
+        result = self._scan
+        if result is None or (result.complete and not result.duplicates):
+            return True
+        self.edits.clear()
+        self.skipped.clear()
+        if result.duplicates:
+            why = "has a duplicate key (parsers disagree on which value wins)"
+        else:
+            why = "could not be scanned (nested too deep?)"
+        self.notices.append(f"{self.label}{why}; not fixed")
+        return False
 
 
 def fix_text(
@@ -197,8 +221,11 @@ def fix_text(
         pos = 0
         for number, line in enumerate(text.split("\n"), start=1):
             body = line[:-1] if line.endswith("\r") else line
-            if body.strip():
-                docs.append(_Doc(body, pos, number, f"line {number}: ", region, kinds))
+            skip = 1 if number == 1 and body.startswith(_BOM) else 0
+            if body[skip:].strip():
+                docs.append(
+                    _Doc(body[skip:], pos + skip, number, f"line {number}: ", region, kinds)
+                )
             pos += len(line) + 1
     else:
         start = 1 if text.startswith(_BOM) else 0
@@ -260,13 +287,13 @@ def _fix_document(doc: _Doc) -> None:
     if root is _UNPARSED:
         return
     envelope = env_mod.read(root)
-    offsets = scan(doc.text).offsets
     if envelope.encoded:
-        _fix_encoded(doc, root, offsets)
-        return
-    for index, event in enumerate(envelope.events):
-        if type(event) is dict:
-            _fix_event(doc, event, envelope.event_parts(index), offsets, ())
+        _fix_encoded(doc, root)
+    else:
+        for index, event in enumerate(envelope.events):
+            if type(event) is dict:
+                _fix_event(doc, event, envelope.event_parts(index), ())
+    doc.check_scan()
 
 
 _UNPARSED = object()
@@ -274,44 +301,34 @@ _UNPARSED = object()
 
 def _parse(doc: _Doc) -> Any:
     try:
-        root = json.loads(doc.text)
+        return json.loads(doc.text)
     except (ValueError, RecursionError):
         doc.notices.append(f"{doc.label}not valid JSON; not fixed")
         return _UNPARSED
-    result = scan(doc.text, record_offsets=False)
-    if not result.complete:
-        doc.notices.append(f"{doc.label}could not be scanned (nested too deep?); not fixed")
-        return _UNPARSED
-    if result.duplicates:
-        doc.notices.append(
-            f"{doc.label}has a duplicate key (parsers disagree on which value wins); not fixed"
-        )
-        return _UNPARSED
-    return root
 
 
-def _fix_encoded(doc: _Doc, root: dict, offsets: dict[PointerParts, int]) -> None:
+def _fix_encoded(doc: _Doc, root: dict) -> None:
     """``data`` as a JSON-encoded string: fix the decoded text, re-encode the string."""
     inner_text = root["data"]
-    start = offsets.get(("data",))
-    if start is None or doc.text[start] != '"':  # pragma: no cover - scanner found it
+    inner = _Doc(inner_text, 0, 1, doc.label, doc.default_region, doc.kinds)
+    inner_root = _parse(inner)
+    if inner_root is _UNPARSED:  # pragma: no cover - the envelope decoded it
+        return
+    envelope = env_mod.read(inner_root)
+    for index, event in enumerate(envelope.events):
+        if type(event) is dict:
+            _fix_event(inner, event, (index,), ("data",), doc)
+    if not inner.check_scan():
+        doc.notices.extend(inner.notices)
+        return
+    doc.skipped.extend(inner.skipped)
+    if not inner.edits:
+        return
+    start = doc.offsets.get(("data",))
+    if start is None or doc.text[start] != '"':  # pragma: no cover - the scanner finds it
         return
     decoded, end = scanstring(doc.text, start + 1)
     if decoded != inner_text:  # pragma: no cover - defensive
-        return
-    inner = _Doc(inner_text, 0, 1, doc.label, doc.default_region, doc.kinds)
-    inner_root = _parse(inner)
-    if inner_root is _UNPARSED:
-        doc.notices.append(f"{doc.label}`data` string could not be fixed")
-        return
-    inner_offsets = scan(inner_text).offsets
-    envelope = env_mod.read(inner_root)
-    line, column = doc.locator.position(start)
-    for index, event in enumerate(envelope.events):
-        if type(event) is dict:
-            _fix_event(inner, event, (index,), inner_offsets, ("data",), (line, column))
-    doc.skipped.extend(inner.skipped)
-    if not inner.edits:
         return
     pieces: list[str] = []
     pos = 0
@@ -330,13 +347,10 @@ def _fix_encoded(doc: _Doc, root: dict, offsets: dict[PointerParts, int]) -> Non
 
 
 def _fix_event(
-    doc: _Doc,
-    event: dict,
-    parts: PointerParts,
-    offsets: dict[PointerParts, int],
-    prefix: PointerParts,
-    where: tuple[int, int] | None = None,
+    doc: _Doc, event: dict, parts: PointerParts, prefix: PointerParts, outer: _Doc | None = None
 ) -> None:
+    """Fix the hashed keys of one event's ``user_data``. ``outer``: the document
+    holding the encoded ``data`` string that ``doc`` was decoded from."""
     user_data = event.get("user_data")
     if type(user_data) is not dict:
         return
@@ -348,9 +362,9 @@ def _fix_event(
         base = (*parts, "user_data", key)
         if type(value) is list:
             for i, item in enumerate(value):
-                _fix_value(doc, key, item, (*base, i), offsets, prefix, region, where)
+                _fix_value(doc, key, item, (*base, i), prefix, region, outer)
         else:
-            _fix_value(doc, key, value, base, offsets, prefix, region, where)
+            _fix_value(doc, key, value, base, prefix, region, outer)
 
 
 def _event_country(value: Any) -> str | None:
@@ -378,10 +392,9 @@ def _fix_value(
     key: str,
     value: Any,
     parts: PointerParts,
-    offsets: dict[PointerParts, int],
     prefix: PointerParts,
     region: str | None,
-    where: tuple[int, int] | None,
+    outer: _Doc | None,
 ) -> None:
     kind = type(value)
     if kind is str:
@@ -408,11 +421,12 @@ def _fix_value(
     else:
         return  # null, booleans, floats, objects: S010 and friends report them
     pointer = format_pointer((*prefix, *parts))
-    offset = offsets.get(parts)
+    offset = doc.offsets.get(parts)
     span = _token_span(doc.text, offset, value) if offset is not None else None
-    if where is None and offset is not None:
-        where = doc.locator.position(offset)
-    line, column = where if where is not None else (None, None)
+    # Inside an encoded `data` string, every value is located at the string.
+    at = outer.offsets.get(("data",)) if outer is not None else offset
+    host = outer if outer is not None else doc
+    line, column = host.locator.position(at) if at is not None else (None, None)
     if new is None or span is None:
         doc.skipped.append(Skipped(pointer, line, column, key, reason or "not-located"))
         return

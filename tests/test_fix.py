@@ -318,6 +318,20 @@ def test_jsonl_is_fixed_line_by_line() -> None:
     assert only_spans_changed(text, result)
 
 
+def test_jsonl_with_a_bom_fixes_the_first_line() -> None:
+    text = "\ufeff" + json.dumps(event_with(fn="John")) + "\n"
+    result = fix_text(text, jsonl=True)
+    assert result.text.startswith("\ufeff{")
+    assert json.loads(result.text[1:])["user_data"]["fn"] == sha("john")
+
+
+def test_duplicate_keys_inside_encoded_data_leave_it_untouched() -> None:
+    inner = '[{"event_name": "x", "user_data": {"fn": "John", "fn": "Jane"}}]'
+    text = json.dumps({"data": inner})
+    result = fix_text(text)
+    assert result.text == text and "duplicate key" in result.notices[0]
+
+
 # --------------------------------------------------------------------------- encoded data
 
 

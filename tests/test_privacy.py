@@ -37,7 +37,7 @@ from capi_lint.reporters import REPORTERS
 # Every output format at the time the test runs, so new reporters are covered too.
 FORMATS = sorted(REPORTERS)
 SETTINGS = settings(
-    max_examples=80,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
