@@ -170,7 +170,7 @@ def _progress(enabled: bool) -> Any:
     """A progress bar on standard error, or None (not a terminal, --no-progress)."""
     from capi_lint import progress
 
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr  # click.get_text_stream is deprecated in click 8.5
     return progress.Progress(stderr) if progress.wanted(stderr, enabled) else None
 
 
@@ -368,7 +368,7 @@ def serve(
     except ConfigError as exc:
         raise Usage(str(exc)) from None
     try:
-        server = LintServer(settings, host, port, log=click.get_text_stream("stderr"))
+        server = LintServer(settings, host, port, log=sys.stderr)
     except OSError as exc:
         raise Usage(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     _emit(
