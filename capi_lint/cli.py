@@ -241,6 +241,111 @@ def coverage(
         _emit(RENDERERS[output_format](rows))
 
 
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--dataset-id", default=None, help="Dataset (pixel) ID; required for a live call.")
+@click.option("--agent-name", default=None, help="Only events sent with this partner agent.")
+@click.option(
+    "--endpoint",
+    type=click.Choice(["dataset_quality", "setup_quality"]),
+    default="dataset_quality",
+    show_default=True,
+    help="The root /dataset_quality node, or the older /{pixel_id}/setup_quality edge.",
+)
+@click.option("--offline", is_flag=True, help="Also ask for the offline (beta) block.")
+@click.option("--graph-url", default=None, help="Graph API base URL [https://graph.facebook.com].")
+@click.option("--api-version", default=None, help="Graph API version [v25.0].")
+@click.option(
+    "--token-env",
+    default=None,
+    metavar="VAR",
+    help="Environment variable holding the access token [META_ACCESS_TOKEN].",
+)
+@click.option("--token-file", type=click.Path(dir_okay=False), default=None, help="Token file.")
+@click.option(
+    "--token-in-query",
+    is_flag=True,
+    help="Send the token as access_token in the URL instead of an Authorization header.",
+)
+@click.option(
+    "--app-secret-env", default=None, metavar="VAR", help="Send appsecret_proof (secret in VAR)."
+)
+@click.option(
+    "--quality-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Cross-check a saved response instead of calling Meta (works offline, in CI).",
+)
+@click.option(
+    "--save-response",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the raw response (without any token) for later --quality-file runs.",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Percentage points within which coverage agrees [10; options X001/X008].",
+)
+@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(0),
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait in total on rate limits and retries.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+)
+@click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. X001,X01).")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to disable (e.g. X003,X009).")
+@click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
+@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
+@click.option("--default-region", default=None, help="ISO country for phones without a code.")
+@click.option("--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
+    """Hold the payloads' predicted coverage against Meta's /dataset_quality report."""
+    from capi_lint.quality.command import run_command
+
+    try:
+        config_file = opts.pop("config_file")
+        config_path = Path(config_file) if config_file else find_config(Path.cwd())
+        table = load_config_table(config_path) if config_path else {}
+        settings = build_settings(
+            table,
+            select=_split(opts.pop("select")),
+            ignore=_split(opts.pop("ignore")),
+            extend_select=_split(opts.pop("extend_select")),
+            fail_on=opts.pop("fail_on"),
+            now=opts.pop("now"),
+            default_region=opts.pop("default_region"),
+            pii=opts.pop("pii"),
+            config_path=str(config_path) if config_path else None,
+        )
+        output_format, quiet = opts.pop("output_format"), opts.pop("quiet")
+        result, notes = run_command(list(paths), settings, **opts)
+    except (ConfigError, ValueError) as exc:  # messages never hold a token
+        raise Usage(str(exc)) from None
+    if not quiet:
+        _emit("".join(f"capi-lint: {note}\n" for note in notes), err=True)
+    stdout = click.get_text_stream("stdout")
+    if output_format == "text":
+        color = _use_color(stdout)
+        _emit(REPORTERS["text"](result, color=color, quiet=quiet), color=color)
+    else:
+        _emit(REPORTERS[output_format](result, fail_on=settings.fail_on))
+    sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
+
+
 @cli.command("rule")
 @click.argument("code")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")

@@ -1,0 +1,612 @@
+"""X — cross-check verdicts: the linted payloads held against Meta's quality reports.
+
+These rules have no check function over payloads: ``capi-lint crosscheck``
+(:mod:`capi_lint.quality.crosscheck`) produces their findings from a
+``/dataset_quality`` or ``/setup_quality`` response and the predicted coverage of
+the payloads. They are registered here so that they share selection, severity
+overrides, options, output formats and documentation with every other rule.
+Their findings point into the quality response (interface §4b).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from capi_lint.model import Severity
+from capi_lint.registry import Scope, rule
+
+_X = Scope.CROSSCHECK
+
+
+def _verdict(*_args: Any) -> None:
+    """Findings come from `capi-lint crosscheck`, not from a payload walk."""
+    return None
+
+
+@rule("X001", "identifier-under-reported", Severity.WARNING, _X, options={"tolerance": 10.0})
+def identifier_under_reported(*args: Any) -> None:
+    """Meta sees a match key on far fewer events than these payloads send it validly.
+
+    ## What it does
+    For each website event name (and each offline `coverage` key), compares the
+    share of events whose payload carries a **valid** value for the identifier
+    (as `capi-lint coverage` predicts it) with `match_key_feedback[].coverage`
+    in Meta's report. Triggers when Meta's figure is lower by more than the
+    tolerance (default 10 points). The message names the rule findings on the
+    carrying `user_data` keys in these payloads, and calls it a probable mapping
+    or format bug when the payloads send the key on ≥ 90 % and Meta sees ≤ 10 %.
+
+    ## Why is this bad?
+    The key is lost between what your code builds and what Meta receives: a
+    mapping that drops it, a consent filter, hashing of an unnormalised value, or
+    a format Meta refuses. Meta only matches on keys it sees, so EMQ and
+    attribution suffer.
+
+    ## Example
+    Payloads send a valid `ph` on 100 % of `Purchase` events; the report says
+    `{"identifier": "phone", "coverage": {"percentage": 61.0}}`.
+
+    ## Fix
+    Capture a live request body and run `capi-lint check` on it; compare it with
+    these payloads for the named key. Make sure the key is forwarded on every
+    event, normalised and hashed as Meta requires.
+
+    ## Options
+    `tolerance` (percentage points, default 10; `--tolerance` overrides it).
+
+    ## Source
+    requirements §12 [inf]; quality-api.md §2, §4.3, §4.4 (tolerances) — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X002", "identifier-over-reported", Severity.INFO, _X)
+def identifier_over_reported(*args: Any) -> None:
+    """Meta sees a match key on more events than these payloads send it.
+
+    ## What it does
+    The reverse of X001: Meta's `coverage` exceeds the payloads' valid share by
+    more than X001's tolerance. The message says why it may be so: Meta counts
+    values capi-lint considers invalid (its figure matches the share that carries
+    *any* value), the report counts other senders than the agent these payloads
+    come from (`agent_name`), or the payloads are not a representative sample.
+
+    ## Why is this bad?
+    Not a data-quality problem in itself, but the cross-check is only as good as
+    the sample: payloads that miss keys the live traffic has hide what really
+    reaches Meta.
+
+    ## Example
+    Payloads send no `client_ip_address` on `Lead`; the report says
+    `{"identifier": "ip_address", "coverage": {"percentage": 100}}`.
+
+    ## Fix
+    Cross-check payloads captured from every sender of the event, or filter the
+    report with `--agent-name` to the sender these payloads come from.
+
+    ## Source
+    requirements §12 [inf]; quality-api.md §1.1 (`agent_name`), §4.4 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X003", "identifier-agrees", Severity.INFO, _X)
+def identifier_agrees(*args: Any) -> None:
+    """Meta's coverage of a match key agrees with the payloads' prediction.
+
+    ## What it does
+    Reports, at info level, each identifier whose reported coverage is within
+    X001's tolerance of the predicted valid share, so a report shows what was
+    compared as well as what differs.
+
+    ## Why is this bad?
+    It is not: it confirms that the key reaches Meta as these payloads send it.
+    Ignore the code (`--ignore X003`) to see only the gaps.
+
+    ## Example
+    Payloads: valid `em` on 100 % of `Purchase`; report: email 100.
+
+    ## Fix
+    Nothing to fix.
+
+    ## Source
+    requirements §12 [inf]; quality-api.md §4.4 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X004", "event-name-missing-in-report", Severity.WARNING, _X)
+def event_name_missing_in_report(*args: Any) -> None:
+    """These payloads send an event name that Meta's report does not have.
+
+    ## What it does
+    Triggers for a website (or, with `offline`, physical_store) event name of
+    the payloads that has no entry in `web[]` (`offline[]`), or whose entry shows
+    the event as pixel-only (`event_potential_aly_acr_increase` without any
+    server-side figure). Names that differ only in case or separators are X005.
+
+    ## Why is this bad?
+    Meta has not received these server events: they go to another dataset, the
+    requests fail, or they are not sent at all. Nothing of them counts for
+    matching, deduplication or attribution.
+
+    ## Example
+    Payloads send `ViewContent`; the report lists only `Purchase` and `Lead`.
+
+    ## Fix
+    Check the dataset id the server posts to and that the requests succeed (send
+    a test event and look at Events Manager).
+
+    ## Source
+    requirements §12 [inf]; quality-api.md §1.2 (`event_potential_aly_acr_increase`) — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X005", "event-name-case-mismatch", Severity.WARNING, _X)
+def event_name_case_mismatch(*args: Any) -> None:
+    """An event name differs from Meta's only in case, spaces, `_` or `-`.
+
+    ## What it does
+    Event names are matched exactly. When a reported name and a payload name are
+    equal only after lower-casing and removing spaces, underscores and dashes
+    (`purchase` vs `Purchase`, `Add To Cart` vs `AddToCart`), the pair is reported
+    and not compared.
+
+    ## Why is this bad?
+    Meta keeps event names verbatim, so the two spellings are two events: their
+    statistics split, and a server event does not deduplicate against a pixel
+    event of the other spelling.
+
+    ## Example
+    Report: `{"event_name": "Purchase", ...}`; payloads: `"event_name": "purchase"`.
+
+    ## Fix
+    Use exactly the same event name on the pixel, the server and every other
+    sender (the standard spelling for standard events, see E002).
+
+    ## Source
+    requirements §2.2, §12 [inf]; quality-api.md §1.2 (names verbatim) — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X006", "unmapped-identifier", Severity.INFO, _X)
+def unmapped_identifier(*args: Any) -> None:
+    """Meta reports a match key or dedupe key capi-lint cannot map.
+
+    ## What it does
+    `match_key_feedback[].identifier` values are not enumerated publicly. An
+    identifier that is neither in the mapping of rules.md "Match-key
+    identifiers" nor one of its aliases (`zip_code`, `postal_code`, `click_id`,
+    `browser_id`, `facebook_login_id`), an unknown offline `coverage` key, or an
+    unknown `dedupe_key` is reported at info level and not compared. Never an
+    error.
+
+    ## Why is this bad?
+    Nothing is wrong with the payloads; the figure simply cannot be checked.
+
+    ## Example
+    `{"identifier": "some_future_key", "coverage": {"percentage": 3}}`
+
+    ## Fix
+    None needed. If the name clearly means a known key, report it so the mapping
+    can learn the spelling.
+
+    ## Source
+    requirements §12 [inf]; quality-api.md §2 (alias table) — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X007", "identifier-missing-in-report", Severity.WARNING, _X)
+def identifier_missing_in_report(*args: Any) -> None:
+    """These payloads send a valid match key that Meta's report does not list.
+
+    ## What it does
+    When the report carries `match_key_feedback`, every identifier seen in
+    Meta's examples (`email`, `phone`, `ip_address`, `user_agent`,
+    `external_id`, `fbp`, `fbc`) that the payloads send validly on more than
+    X001's tolerance but that the list does not name is reported. Inferred
+    identifiers (`first_name`, `city`, ...) are not: Meta may never list them.
+    An item listed without a `coverage` figure is reported at info level (the
+    figure was not in the `fields` expansion).
+
+    ## Why is this bad?
+    Meta does not see the key at all: the live integration does not forward it.
+
+    ## Example
+    Payloads: valid `fbc` on 100 % of `Purchase`; `match_key_feedback` has no
+    `fbc` item.
+
+    ## Fix
+    Forward the key on every event (check mappings, consent filters and the SDK
+    version of the live integration).
+
+    ## Source
+    requirements §12 [inf]; quality-api.md §1.3, §2 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X008", "dedup-key-mismatch", Severity.WARNING, _X, options={"tolerance": 10.0})
+def dedup_key_mismatch(*args: Any) -> None:
+    """The share of events carrying a dedupe key differs from Meta's.
+
+    ## What it does
+    Compares, per website event name, the share of payload events carrying
+    `event_id`, `user_data.external_id` or `user_data.fbp` with
+    `dedupe_key_feedback[].server_events_with_dedupe_key` (also read as
+    `dedup_key_feedback`). Triggers when they differ by more than the tolerance.
+
+    ## Why is this bad?
+    Deduplication with the pixel needs the same `event_id` (or `external_id` +
+    `fbp`) on both sides. When Meta sees the key on fewer server events than the
+    payloads carry it, the live integration loses it, and duplicated conversions
+    or a low event coverage follow.
+
+    ## Example
+    Payloads: `fbp` on 100 % of `Purchase`; report:
+    `{"dedupe_key": "fbp", "server_events_with_dedupe_key": {"percentage": 0}}`.
+
+    ## Fix
+    Send the pixel's `event_id` on every server event, and `external_id` and
+    `fbp` where available, exactly as the payloads do.
+
+    ## Options
+    `tolerance` (percentage points, default 10; `--tolerance` overrides it).
+
+    ## Source
+    requirements §11.2, §11.3, §11.8 [doc]; quality-api.md §1.3 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X009", "dedup-key-agrees", Severity.INFO, _X)
+def dedup_key_agrees(*args: Any) -> None:
+    """Meta's share of server events with a dedupe key agrees with the payloads.
+
+    ## What it does
+    Info-level counterpart of X008 for dedupe keys within the tolerance.
+
+    ## Why is this bad?
+    It is not: it confirms the dedupe key reaches Meta as these payloads send it.
+
+    ## Example
+    Payloads: `event_id` on 100 % of `Purchase`; report: `event_id` 100.
+
+    ## Fix
+    Nothing to fix.
+
+    ## Source
+    requirements §11.8 [doc]; quality-api.md §1.3 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X010", "event-name-not-in-payloads", Severity.INFO, _X)
+def event_name_not_in_payloads(*args: Any) -> None:
+    """Meta reports an event name that these payloads do not contain.
+
+    ## What it does
+    Reports each `web[]` (`offline[]`) entry whose name matches no website
+    (physical_store) event of the payloads, exactly or as a case variant (X005).
+    For a pixel-only entry it adds Meta's estimate of what sending the event via
+    the Conversions API would add.
+
+    ## Why is this bad?
+    Nothing is compared for it. For a pixel-only event, conversions Meta could
+    attribute are missed.
+
+    ## Example
+    Report: `{"event_name": "Search", "event_potential_aly_acr_increase": {...}}`;
+    payloads: no `Search`.
+
+    ## Fix
+    Add a sample of the event to the payloads you cross-check, or send it from
+    the server if it is pixel-only.
+
+    ## Source
+    requirements §12 [inf]; quality-api.md §1.2 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X011", "diagnostic-explained", Severity.WARNING, _X)
+def diagnostic_explained(*args: Any) -> None:
+    """An EMQ diagnostic Meta reports is reproduced by these payloads.
+
+    ## What it does
+    Matches `event_match_quality.diagnostics[].name` (by normalised substrings;
+    the titles change) against what the payloads show: "IPv4 … IPv6" → share of
+    IPv4 addresses (info level, as Meta says to ignore it when not applicable);
+    "mismatched IP" / "multiple users" → share of private, loopback, CGNAT or
+    other non-public IPs; "modified fbclid" → share of `fbc` whose fbclid looks
+    lower-cased, URL-encoded or unlike the page URL's; "not sending Click ID" →
+    share without `fbc`; "invalid match key parameters" → the largest share of
+    present-but-invalid values. Triggers when that share is above zero.
+
+    ## Why is this bad?
+    The payloads carry the cause of the warning Events Manager shows, so it can
+    be fixed in code.
+
+    ## Example
+    Diagnostic "Server sending mismatched IP addresses" and 40 % of the payloads'
+    events send `client_ip_address: "10.0.0.12"`.
+
+    ## Fix
+    Follow Meta's `solution` (repeated in the finding's fix); for IPs, send the
+    customer's address (first public hop of `X-Forwarded-For`).
+
+    ## Source
+    requirements §4.3, §5.5 [doc]; quality-api.md §3 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X012", "diagnostic-not-explained", Severity.INFO, _X)
+def diagnostic_not_explained(*args: Any) -> None:
+    """An EMQ diagnostic Meta reports is not reproduced by these payloads.
+
+    ## What it does
+    A diagnostic of X011's kinds whose cause these payloads do not show (share
+    zero), or a diagnostic capi-lint cannot predict from payloads at all.
+
+    ## Why is this bad?
+    The cause is in traffic these payloads do not represent (another sender,
+    production-only code paths), or, for mismatched IPs, between the browser and
+    your server, which a payload cannot show.
+
+    ## Example
+    Diagnostic "Update your IPv4 IP addresses to IPv6 IP addresses" while every
+    payload IP is IPv6.
+
+    ## Fix
+    Follow Meta's `solution`; capture payloads from the live integration and
+    cross-check again.
+
+    ## Source
+    quality-api.md §3 (diagnostics an offline linter can predict) — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X013", "emq-score-low", Severity.WARNING, _X, options={"min-score": 6.0})
+def emq_score_low(*args: Any) -> None:
+    """Event Match Quality of a website event is below the configured minimum.
+
+    ## What it does
+    Triggers when `event_match_quality.composite_score` is below `min-score`
+    (default 6.0), or, for `/setup_quality` answers without a score, when
+    `score_rating` is not `great`. The message lists Meta's highest-weighted keys
+    (email, phone, IP, user agent, fbp, fbc, first and last name) that these
+    payloads send validly on fewer than half of the events, ordered by the
+    report's `potential_aly_acr_increase` where given.
+
+    ## Why is this bad?
+    A low EMQ means fewer events are matched to people, so fewer conversions are
+    attributed and optimisation has less signal.
+
+    ## Example
+    `{"event_name": "Lead", "event_match_quality": {"composite_score": 4.1}}` with
+    payloads that send only a user agent.
+
+    ## Fix
+    Send more customer information parameters on the event, email and phone
+    first, plus `fbc`, `fbp`, IP and user agent.
+
+    ## Options
+    `min-score` (0–10, default 6.0; Meta publishes no bands, third parties call
+    8+ excellent).
+
+    ## Source
+    requirements §4.6 [doc]; quality-api.md §4.1, §4.2 — {DQ} {OMNI}
+    """
+    return _verdict(*args)
+
+
+@rule("X014", "event-coverage-below-goal", Severity.WARNING, _X, options={"goal-percentage": 75.0})
+def event_coverage_below_goal(*args: Any) -> None:
+    """Event coverage is below Meta's 75 % goal.
+
+    ## What it does
+    Triggers when `event_coverage.percentage` is below `goal_percentage` (or the
+    option when the report omits it). The message gives the payloads' share of
+    events with `event_id`, which caps how many pixel events can be paired.
+
+    ## Why is this bad?
+    Event coverage is the share of pixel events also received via the
+    Conversions API with a shared dedup key; below the goal, the redundant
+    setup Meta recommends does not recover the conversions the pixel loses.
+
+    ## Example
+    `{"event_coverage": {"percentage": 34.1, "goal_percentage": 75}}`
+
+    ## Fix
+    Send every pixel event from the server too, with the same `event_name` and
+    `event_id`.
+
+    ## Options
+    `goal-percentage` (default 75, used when the report has no goal).
+
+    ## Source
+    requirements §11.1, §11.2 [doc]; quality-api.md §1.3, §4.2 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X015", "data-freshness-lag", Severity.WARNING, _X, options={"real-time-seconds": 600})
+def data_freshness_lag(*args: Any) -> None:
+    """Meta does not receive an event in real time, or the payloads lag behind it.
+
+    ## What it does
+    Warns when `data_freshness.upload_frequency` is `hourly`, `daily` or
+    `weekly`, saying whether the payloads agree (the median lag between
+    `event_time` and `--now` looks like that frequency) or are fresh (the delay
+    is in the live pipeline). Reports at info level when Meta sees `real_time`
+    but the payloads' median lag exceeds `real-time-seconds`. Unknown frequency
+    values are accepted silently.
+
+    ## Why is this bad?
+    Meta recommends sending events in real time (within an hour at most);
+    delayed events match and optimise worse, and events older than 7 days are
+    rejected.
+
+    ## Example
+    `{"data_freshness": {"upload_frequency": "hourly"}}`
+
+    ## Fix
+    Send each event when it happens, not in periodic batches.
+
+    ## Options
+    `real-time-seconds` (default 600): the median lag still counted as real time.
+
+    ## Source
+    requirements §2.8 [doc]; quality-api.md §1.3, §4.2 — {DQ} {BP}
+    """
+    return _verdict(*args)
+
+
+@rule("X016", "offline-score-low", Severity.WARNING, _X, options={"min-score": 8.5})
+def offline_score_low(*args: Any) -> None:
+    """The offline data quality score is below what omnichannel ads need.
+
+    ## What it does
+    Triggers when `offline[].composite.score` is below `min-score` (default 8.5,
+    the score that unlocks omnichannel ads). Also reads a bare number.
+
+    ## Why is this bad?
+    Below 8.5 the dataset cannot be used for omnichannel ads, and offline
+    attribution is weaker.
+
+    ## Example
+    `{"event_name": "Purchase", "composite": {"score": 6.6}}`
+
+    ## Fix
+    See the sub-scores (X017–X019): match keys, upload frequency, freshness.
+
+    ## Options
+    `min-score` (0–10, default 8.5).
+
+    ## Source
+    requirements §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ}
+    """
+    return _verdict(*args)
+
+
+@rule("X017", "offline-match-key-low", Severity.WARNING, _X, options={"min-score": 8.0})
+def offline_match_key_low(*args: Any) -> None:
+    """The offline match-key score is low; the payloads' email/phone shares say why.
+
+    ## What it does
+    Triggers when `offline[].match_key.score` is below `min-score` (default 8,
+    the bottom of Meta's "high" band), with the payloads' valid email and phone
+    shares for that event name. Offline `coverage` figures are compared key by
+    key under X001–X003.
+
+    ## Why is this bad?
+    Email and phone are the strong offline match keys; without them store sales
+    are not matched to people.
+
+    ## Example
+    `{"match_key": {"score": 5.6, "coverage": {"email": 100.0, "phone": 90.0}}}`
+
+    ## Fix
+    Send hashed `em` and `ph` on every physical_store event.
+
+    ## Options
+    `min-score` (0–10, default 8.0).
+
+    ## Source
+    requirements §4.6, §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
+    """
+    return _verdict(*args)
+
+
+@rule("X018", "offline-frequency-low", Severity.WARNING, _X, options={"min-score": 8.0})
+def offline_frequency_low(*args: Any) -> None:
+    """The offline upload-frequency score is low.
+
+    ## What it does
+    Triggers when `offline[].frequency.score` is below `min-score` (default 8),
+    with the number of the 14 days before `--now` on which the payloads have
+    events of that name.
+
+    ## Why is this bad?
+    Meta's omnichannel guide asks for daily uploads on at least 12 of the last
+    14 days; sparse uploads lower the offline score.
+
+    ## Example
+    `{"frequency": {"score": 4.6}}`
+
+    ## Fix
+    Upload offline events every day.
+
+    ## Options
+    `min-score` (0–10, default 8.0).
+
+    ## Source
+    requirements §9.5 [doc]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
+    """
+    return _verdict(*args)
+
+
+@rule(
+    "X019",
+    "offline-freshness-low",
+    Severity.WARNING,
+    _X,
+    options={"min-score": 8.0, "max-age-days": 3},
+)
+def offline_freshness_low(*args: Any) -> None:
+    """The offline freshness score is low; the payloads' event ages say why.
+
+    ## What it does
+    Triggers when `offline[].freshness.score` is below `min-score` (default 8),
+    with how long before `--now` the newest and the median event of that name
+    happened, against Meta's guide (data no older than `max-age-days`, default 3).
+
+    ## Why is this bad?
+    Late offline data attributes worse and lowers the offline score.
+
+    ## Example
+    `{"freshness": {"score": 2.2}}` and store sales sent a week after the sale.
+
+    ## Fix
+    Send offline conversions as soon as they are recorded, daily at the latest.
+
+    ## Options
+    `min-score` (0–10, default 8.0); `max-age-days` (default 3).
+
+    ## Source
+    requirements §9.5 [doc]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
+    """
+    return _verdict(*args)
+
+
+@rule("X020", "quality-report-empty", Severity.WARNING, _X)
+def quality_report_empty(*args: Any) -> None:
+    """Meta's report has no events for a channel the payloads send.
+
+    ## What it does
+    Triggers once per channel when the response has no `web` (or, when offline
+    was asked for, no `offline`) entries — including the observed `{}` for a
+    dataset with nothing to report — while the payloads hold website
+    (physical_store) events. Without payload events of the channel an empty
+    report is only noted on standard error.
+
+    ## Why is this bad?
+    Nothing can be compared, and most likely Meta has not received recent
+    server events from this integration.
+
+    ## Example
+    `{}`
+
+    ## Fix
+    Check the dataset id, that recent events reached it (Events Manager), and
+    that `--agent-name` does not filter them out.
+
+    ## Source
+    quality-api.md §0 item 2, §6.4 — {DQ}
+    """
+    return _verdict(*args)
