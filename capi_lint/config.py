@@ -261,9 +261,7 @@ def build_settings(
 
     scope = dedup_scope if dedup_scope is not None else table.get("dedup-scope", "file")
     if scope not in DEDUP_SCOPES:
-        raise ConfigError(
-            f"dedup-scope: expected one of {', '.join(DEDUP_SCOPES)}, got {scope!r}"
-        )
+        raise ConfigError(f"dedup-scope: expected one of {', '.join(DEDUP_SCOPES)}, got {scope!r}")
 
     return Settings(
         enabled=enabled,

@@ -1,5 +1,29 @@
 """Rule modules, one per code family. Importing this package registers them."""
 
-from capi_lint.rules import crosscheck, customer, event, hashed, normalisation, structure
+from capi_lint.rules import (
+    action_source,
+    batch,
+    crosscheck,
+    custom_data,
+    customer,
+    dedup,
+    event,
+    hashed,
+    normalisation,
+    request,
+    structure,
+)
 
-__all__ = ["crosscheck", "customer", "event", "hashed", "normalisation", "structure"]
+__all__ = [
+    "action_source",
+    "batch",
+    "crosscheck",
+    "custom_data",
+    "customer",
+    "dedup",
+    "event",
+    "hashed",
+    "normalisation",
+    "request",
+    "structure",
+]

@@ -1,0 +1,688 @@
+"""B — batch statistics, computed in the engine's one pass over a batch.
+
+The ideas (not the code) and most thresholds come from the batch checks of
+Meta's archived Offline Conversion File Uploader (OCU, requirements §9.7;
+peers.md §1.6): Meta publishes no thresholds for CAPI batches, so OCU's levels
+are the defaults, and every threshold is an option. Each finding points at the
+batch array (`/data`, or the root of a top-level array / JSON Lines file),
+says how many events are affected and lists the first indexes (also in the
+JSON output as `events` and `indexes`).
+
+Per event the classes keep counters and, where a rule must compare events,
+one small entry per distinct value (time, order, IP): memory grows with the
+batch, never with the events' size.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import math
+from typing import Any
+
+from capi_lint.hashing import is_valid_hash
+from capi_lint.mask import mask
+from capi_lint.model import Hit, Severity
+from capi_lint.registry import Scope, rule
+
+#: How many indexes a finding lists (message shows the first five).
+_KEEP = 10
+#: Per-value samples of indexes are kept for this many distinct values only.
+_SAMPLED_VALUES = 64
+
+
+def _indexes(indexes: list[int], total: int | None = None) -> str:
+    shown = ", ".join(str(i) for i in indexes[:5])
+    more = (total if total is not None else len(indexes)) > 5
+    return shown + (", …" if more else "")
+
+
+def _extra(count: int, indexes: list[int], **more: Any) -> dict[str, Any]:
+    return {"events": count, "indexes": indexes[:_KEEP], **more}
+
+
+def _seconds(event: dict[str, Any]) -> int | None:
+    """event_time as plausible whole seconds (not ms, not negative), else None."""
+    value = event.get("event_time")
+    kind = type(value)
+    if kind is float and value.is_integer():
+        value = int(value)
+    elif kind is not int:
+        return None
+    return value if 0 <= value < 10**11 else None
+
+
+# --------------------------------------------------------------------------- B001
+
+_ZERO_MADID = "00000000-0000-0000-0000-000000000000"
+
+
+def _well_formed(value: Any, raw: bool) -> bool:
+    """A hashed key's value (or list of values) holds a usable entry."""
+    if type(value) is list:
+        for item in value:
+            if type(item) is str and (is_valid_hash(item) or (raw and item.strip())):
+                return True
+        return False
+    if type(value) is str:
+        return is_valid_hash(value) or (raw and bool(value.strip()))
+    return False
+
+
+def _present(value: Any) -> bool:
+    if type(value) is str:
+        return bool(value) and not value.isspace()
+    if type(value) is list:
+        return any(type(item) is str and item and not item.isspace() for item in value)
+    return value is not None and type(value) is not dict
+
+
+def _has_contact_key(event: dict[str, Any], raw: bool) -> bool:
+    user = event.get("user_data")
+    if type(user) is not dict:
+        return False
+    # Cheapest first: external_id needs no hash check.
+    if _present(user.get("external_id")):
+        return True
+    if _well_formed(user.get("em"), raw) or _well_formed(user.get("ph"), raw):
+        return True
+    madid = user.get("madid")
+    if type(madid) is str and madid.strip() and madid.strip() != _ZERO_MADID:
+        return True
+    if (
+        _well_formed(user.get("fn"), raw)
+        and _well_formed(user.get("ln"), raw)
+        and (_well_formed(user.get("zp"), raw) or _well_formed(user.get("ct"), raw))
+    ):
+        return True
+    if event.get("action_source") == "website":
+        # Browser identifiers are match keys too (Meta's highest-weighted list).
+        if _present(user.get("fbc")) or _present(user.get("fbp")):
+            return True
+        if _present(user.get("client_ip_address")) and _present(user.get("client_user_agent")):
+            return True
+    return False
+
+
+@rule(
+    "B001",
+    "low-pii-rate",
+    Severity.WARNING,
+    Scope.BATCH,
+    options={"min-events": 10, "warn-rate": 0.05, "error-rate": 0.35},
+)
+class LowPiiRate:
+    """Too many events have no usable contact key.
+
+    ## What it does
+    Counts the events without a present, well-formed contact key — `em`,
+    `ph`, `external_id`, a non-zero `madid`, or `fn` + `ln` + (`zp` or
+    `ct`) — and reports the batch when their share exceeds `warn-rate` (5 %);
+    above `error-rate` (35 %) the message says it is at OCU's error level.
+    "Well-formed" for the hashed keys means a valid SHA-256 hash
+    (`hashing.is_valid_hash`, appendix form included), or with `pii = "raw"`
+    any non-blank value; `external_id` counts when present in any form. For
+    `website` events the browser identifiers also count (`fbc`, `fbp`, or IP
+    + user agent: Meta's highest-weighted keys), so ordinary anonymous web
+    traffic is not reported. Batches under `min-events` (10) pass.
+
+    ## Why is this bad?
+    Only matched events are used for attribution and optimisation. Offline
+    and CRM events have no cookie: without email, phone or a customer ID they
+    match nobody. Meta's Offline Conversion File Uploader warned above 5 % and
+    failed uploads above 35 %.
+
+    ## Example
+    A batch of 20 store sales where 4 carry only `ct` and `country`.
+
+    ## Fix
+    Send a hashed email or phone (or your customer ID) with every event;
+    drop events that have none if they cannot be matched anyway.
+
+    ## Options
+    `min-events` (10), `warn-rate` (0.05), `error-rate` (0.35).
+
+    ## Source
+    requirements §9.7 [sdk: OCU `LowPiiRate`], §4.6 [doc] — {OMNI}
+    """
+
+    __slots__ = ("_options", "count", "indexes", "missing", "raw")
+
+    def __init__(self, ctx: Any) -> None:
+        self.raw = ctx.settings.pii == "raw"
+        self.count = 0
+        self.missing = 0
+        self.indexes: list[int] = []
+        self._options = (
+            ctx.option("B001", "min-events"),
+            ctx.option("B001", "warn-rate"),
+            ctx.option("B001", "error-rate"),
+        )
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+        self.count += 1
+        if not _has_contact_key(event, self.raw):
+            self.missing += 1
+            if len(self.indexes) < _KEEP:
+                self.indexes.append(index)
+        return None
+
+    def finish(self) -> list[Hit] | None:
+        minimum, warn, error = self._options
+        if self.count < minimum or self.missing <= warn * self.count:
+            return None
+        rate = self.missing / self.count
+        level = (
+            f"above the {error:.0%} at which Meta's offline uploader failed the upload "
+            "(error level)"
+            if rate > error
+            else f"above the {warn:.0%} warning level of Meta's offline uploader"
+        )
+        return [
+            Hit(
+                (),
+                f"{self.missing} of {self.count} events ({rate:.0%}) have no usable contact "
+                f"key (em, ph, external_id, madid, or fn+ln+zp/ct), {level}; "
+                f"index {_indexes(self.indexes, self.missing)}",
+                "send a hashed email or phone (or external_id) with every event",
+                extra=_extra(self.missing, self.indexes, rate=round(rate, 4)),
+            )
+        ]
+
+
+# --------------------------------------------------------------------------- B002
+
+
+@rule(
+    "B002",
+    "same-value-everywhere",
+    Severity.WARNING,
+    Scope.BATCH,
+    options={"min-values": 10, "fixed-price-events": []},
+)
+class SameValueEverywhere:
+    """Every event of the batch has the same `value`.
+
+    ## What it does
+    Reports a batch in which every event with a numeric `custom_data.value`
+    has the same value, when there are at least `min-values` (10) such
+    events. Events whose name is listed in `fixed-price-events` (e.g. a
+    subscription at one price) are left out of the count.
+
+    ## Why is this bad?
+    Real order values differ. One value everywhere is usually a default or a
+    placeholder (`0`, `1`) filled in by the export, which breaks value
+    optimisation and ROAS. Meta's Offline Conversion File Uploader flagged it
+    (`SameValue`).
+
+    ## Example
+    A batch of 25 Purchases, each with `"value": 1`.
+
+    ## Fix
+    Send each order's real total; if the price really is fixed, list the
+    event name in `fixed-price-events`.
+
+    ## Options
+    `min-values` (10), `fixed-price-events` (`[]`).
+
+    ## Source
+    requirements §9.7 [sdk: OCU `SameValue`]
+    """
+
+    __slots__ = ("count", "differs", "first", "fixed", "indexes", "minimum")
+
+    def __init__(self, ctx: Any) -> None:
+        self.minimum = ctx.option("B002", "min-values")
+        self.fixed = frozenset(ctx.option("B002", "fixed-price-events"))
+        self.count = 0
+        self.first: Any = None
+        self.differs = False
+        self.indexes: list[int] = []
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+        if self.differs:
+            return None
+        custom = event.get("custom_data")
+        if type(custom) is not dict:
+            return None
+        value = custom.get("value")
+        kind = type(value)
+        if kind is not int and kind is not float:
+            return None
+        if self.fixed and event.get("event_name") in self.fixed:
+            return None
+        if self.count == 0:
+            self.first = value
+        elif value != self.first:
+            self.differs = True
+            return None
+        self.count += 1
+        if len(self.indexes) < _KEEP:
+            self.indexes.append(index)
+        return None
+
+    def finish(self) -> list[Hit] | None:
+        if self.differs or self.count < self.minimum:
+            return None
+        if type(self.first) is float and not math.isfinite(self.first):
+            return None
+        return [
+            Hit(
+                (),
+                f"all {self.count} events with a value have the same `value` "
+                f"({mask(self.first)}): probably a default, not the order total; "
+                f"index {_indexes(self.indexes, self.count)}",
+                "send each order's real value (or list fixed-price events in "
+                "options.B002.fixed-price-events)",
+                extra=_extra(self.count, self.indexes),
+            )
+        ]
+
+
+# --------------------------------------------------------------------------- B003 / B004
+
+
+class _ValueCounter:
+    """Counts per value, plus the first indexes of the first distinct values."""
+
+    __slots__ = ("counts", "samples")
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.samples: dict[int, list[int]] = {}
+
+    def add(self, value: int, index: int) -> None:
+        counts = self.counts
+        seen = counts.get(value)
+        if seen is None:
+            counts[value] = 1
+            if len(self.samples) < _SAMPLED_VALUES:
+                self.samples[value] = [index]
+            return
+        counts[value] = seen + 1
+        sample = self.samples.get(value)
+        if sample is not None and len(sample) < _KEEP:
+            sample.append(index)
+
+    def top(self) -> tuple[int, int, list[int]]:
+        value = max(self.counts, key=self.counts.__getitem__)
+        return value, self.counts[value], self.samples.get(value, [])
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+@rule(
+    "B003",
+    "single-time-of-day",
+    Severity.WARNING,
+    Scope.BATCH,
+    options={"min-events": 10, "min-distinct-share": 0.25},
+)
+class SingleTimeOfDay:
+    """The events' times of day repeat: dates without times.
+
+    ## What it does
+    Reports a batch (of at least `min-events`, 10) whose events have fewer
+    distinct UTC times of day (hh:mm:ss) than `min-distinct-share` (25 %) of
+    the events, while the same time of day occurs on different dates — the
+    mark of date-only source data (every sale at 00:00:00, or at 05:00:00
+    after a time-zone shift). A burst of real-time events within one day has
+    as many distinct times as distinct timestamps and passes; one timestamp
+    on every event is B004's.
+
+    ## Why is this bad?
+    `event_time` should be when the action happened. Midnight timestamps
+    shift conversions by up to a day, hurt attribution windows and make
+    events look delayed or too old. Meta's Offline Conversion File Uploader
+    flagged it (`InaccurateEventTime`).
+
+    ## Example
+    Ten store sales over a week, each at `…T00:00:00Z`.
+
+    ## Fix
+    Export the full transaction time (with time zone) and convert it to UTC
+    Unix seconds.
+
+    ## Options
+    `min-events` (10), `min-distinct-share` (0.25).
+
+    ## Source
+    requirements §9.7 [sdk: OCU `InaccurateEventTime`], §2.3 [doc] — {SE}
+    """
+
+    __slots__ = ("count", "minimum", "share", "times", "tods")
+
+    def __init__(self, ctx: Any) -> None:
+        self.minimum = ctx.option("B003", "min-events")
+        self.share = ctx.option("B003", "min-distinct-share")
+        self.count = 0
+        self.tods = _ValueCounter()
+        self.times: set[int] = set()
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+        seconds = event.get("event_time")
+        if type(seconds) is not int or not 0 <= seconds < 10**11:
+            seconds = _seconds(event)
+            if seconds is None:
+                return None
+        self.count += 1
+        self.tods.add(seconds % 86_400, index)
+        self.times.add(seconds)
+        return None
+
+    def finish(self) -> list[Hit] | None:
+        distinct = len(self.tods.counts)
+        if (
+            self.count < self.minimum
+            or distinct >= self.share * self.count
+            or distinct >= len(self.times)
+        ):
+            return None
+        tod, top, indexes = self.tods.top()
+        return [
+            Hit(
+                (),
+                f"{self.count} events on {len(self.times)} different timestamps have only "
+                f"{distinct} distinct time(s) of day; {top} are at {_clock(tod)} UTC: "
+                f"the source looks date-only; index {_indexes(indexes, top)}",
+                "send the real time of each action, not just its date",
+                extra=_extra(top, indexes, distinct_times_of_day=distinct),
+            )
+        ]
+
+
+@rule(
+    "B004",
+    "shared-event-time",
+    Severity.WARNING,
+    Scope.BATCH,
+    options={"min-events": 10, "max-share": 0.9},
+)
+class SharedEventTime:
+    """Almost every event has the same `event_time`.
+
+    ## What it does
+    Reports a batch (of at least `min-events`, 10) in which one `event_time`
+    is shared by `max-share` (90 %) or more of the events: a sync or ingest
+    time stamped on every row instead of the time of each action. Smaller
+    batches pass (a burst of a few website events in one second is real).
+
+    ## Why is this bad?
+    Meta attributes and optimises on when the action happened. A batch job's
+    timestamp moves every conversion to the moment of the upload — later
+    than the click, sometimes outside the attribution window.
+
+    ## Example
+    A nightly export of 500 Purchases, each with `"event_time": 1763769600`.
+
+    ## Fix
+    Send each event's own time (order time, call time) rather than the time
+    the batch was built.
+
+    ## Options
+    `min-events` (10), `max-share` (0.9).
+
+    ## Source
+    requirements §9.7 [sdk: OCU], §2.3 [doc]; drt #1087 [3p] — {SE}
+    """
+
+    __slots__ = ("count", "minimum", "share", "times")
+
+    def __init__(self, ctx: Any) -> None:
+        self.minimum = ctx.option("B004", "min-events")
+        self.share = ctx.option("B004", "max-share")
+        self.count = 0
+        self.times = _ValueCounter()
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+        seconds = event.get("event_time")
+        if type(seconds) is not int or not 0 <= seconds < 10**11:
+            seconds = _seconds(event)
+            if seconds is None:
+                return None
+        self.count += 1
+        self.times.add(seconds, index)
+        return None
+
+    def finish(self) -> list[Hit] | None:
+        if self.count < self.minimum:
+            return None
+        value, top, indexes = self.times.top()
+        if top < self.share * self.count:
+            return None
+        when = _dt.datetime.fromtimestamp(value, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return [
+            Hit(
+                (),
+                f"{top} of {self.count} events share one `event_time` ({value} = {when}): "
+                f"probably a sync or upload time, not when each action happened; "
+                f"index {_indexes(indexes, top)}",
+                "send each event's own time",
+                extra=_extra(top, indexes),
+            )
+        ]
+
+
+# --------------------------------------------------------------------------- B005
+
+
+def _id_text(value: Any) -> str | None:
+    kind = type(value)
+    if kind is str:
+        return value if value.strip() else None
+    if kind is int:
+        return str(value)
+    return None
+
+
+@rule("B005", "duplicate-order-id", Severity.WARNING, Scope.BATCH)
+class DuplicateOrderId:
+    """The same `order_id` appears on two events with the same name.
+
+    ## What it does
+    Reports a batch in which a `custom_data.order_id` repeats on events with
+    the same `event_name` (and, when present, the same
+    `custom_data.item_number`); the message counts the repeating events,
+    names the first pair and lists their indexes. The same order across
+    different event names (`InitiateCheckout` → `Purchase`) passes, and so do
+    different item numbers of one order. IDs compare as text (`123` = `"123"`).
+
+    ## Why is this bad?
+    An order happens once: a repeat is a duplicate export or a retry, and
+    without `event_id` Meta counts it twice. Meta's offline tools
+    deduplicated on order ID (+ item number) and flagged non-unique ones
+    (OCU `NonUniqueOrderIdItemNum`).
+
+    ## Example
+    ```json
+    {"data": [{"event_name": "Purchase", "custom_data": {"order_id": "A-1"}},
+              {"event_name": "Purchase", "custom_data": {"order_id": "A-1"}}]}
+    ```
+
+    ## Fix
+    Send each order once, and use the order ID as `event_id` so Meta drops
+    repeats.
+
+    ## Source
+    requirements §9.6, §9.7 [sdk: OCU `NonUniqueOrderIdItemNum`] — {OFF}
+    """
+
+    __slots__ = ("count", "indexes", "pair", "seen")
+
+    def __init__(self, ctx: Any) -> None:
+        self.seen: dict[tuple[str, Any, Any], int] = {}
+        self.count = 0
+        self.indexes: list[int] = []
+        self.pair: tuple[int, int] | None = None
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+        custom = event.get("custom_data")
+        if type(custom) is not dict:
+            return None
+        order = _id_text(custom.get("order_id"))
+        if order is None:
+            return None
+        name = event.get("event_name")
+        if type(name) is not str:
+            return None
+        key = (order, name, _id_text(custom.get("item_number")))
+        first = self.seen.setdefault(key, index)
+        if first != index:
+            self.count += 1
+            if self.pair is None:
+                self.pair = (first, index)
+            if len(self.indexes) < _KEEP:
+                self.indexes.append(index)
+        return None
+
+    def finish(self) -> list[Hit] | None:
+        if not self.count or self.pair is None:
+            return None
+        first, later = self.pair
+        return [
+            Hit(
+                (),
+                f"{self.count} event(s) repeat the `order_id` of an earlier event with the "
+                f"same event_name (first: event {later} repeats event {first}); "
+                f"index {_indexes(self.indexes, self.count)}",
+                "send each order once; use the order ID as event_id so repeats are dropped",
+                extra=_extra(self.count, self.indexes, first_pair=[first, later]),
+            )
+        ]
+
+
+# --------------------------------------------------------------------------- B006
+
+
+def _user_value(value: Any) -> Any:
+    if type(value) is str:
+        return value if value.strip() else None
+    if type(value) is list:
+        for item in value:
+            if type(item) is str and item.strip():
+                return item
+    return None
+
+
+def _public(ip: str) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False  # U005's
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return address.is_global and not address.is_multicast
+
+
+class _IpUsers:
+    __slots__ = ("count", "flagged", "indexes", "values")
+
+    def __init__(self) -> None:
+        #: distinct values of external_id, em, fbp seen on this IP.
+        self.values: tuple[set[Any], set[Any], set[Any]] = (set(), set(), set())
+        self.indexes: list[int] = []
+        self.count = 0
+        self.flagged = False
+
+
+@rule(
+    "B006",
+    "shared-ip-many-users",
+    Severity.WARNING,
+    Scope.BATCH,
+    options={"min-users": 5},
+)
+class SharedIpManyUsers:
+    """One IP address is used by many different users.
+
+    ## What it does
+    Reports each `client_ip_address` that appears on events of at least
+    `min-users` (5) distinct users, counting users by distinct `external_id`,
+    `em` or `fbp` (whichever shows the most; lists count by their first
+    value). One user with many events from one IP passes; private, loopback,
+    CGNAT and other non-public addresses are U006's and are not counted, and
+    unparseable ones are U005's.
+
+    ## Why is this bad?
+    The IP should be the customer's: one address on many users is usually the
+    server's or a proxy's (`X-Forwarded-For` read wrong). Events Manager warns
+    about "client IP addresses associated with multiple users", and a shared
+    IP makes matching worse for everyone behind it.
+
+    ## Example
+    Five purchases by five different `external_id`s, all with
+    `"client_ip_address": "203.0.113.7"` — the shop server.
+
+    ## Fix
+    Send the IP of the customer's browser (the first address of
+    `X-Forwarded-For` set by your own proxy), not the server's.
+
+    ## Options
+    `min-users` (5).
+
+    ## Source
+    requirements §4.3 [seed: DQ diagnostic][3p: Adsmurai #15] — {CI}
+    """
+
+    __slots__ = ("first", "ips", "minimum")
+
+    def __init__(self, ctx: Any) -> None:
+        self.minimum = ctx.option("B006", "min-users")
+        #: IP -> (index, external_id, em, fbp) of its first event, until a second one.
+        self.first: dict[str, tuple[int, Any, Any, Any]] = {}
+        self.ips: dict[str, _IpUsers] = {}
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+        user = event.get("user_data")
+        if type(user) is not dict:
+            return None
+        ip = user.get("client_ip_address")
+        if type(ip) is not str or not ip:
+            return None
+        state = self.ips.get(ip)
+        if state is None:
+            first = self.first.get(ip)
+            if first is None:
+                # Most IPs occur once: keep references, normalise only on a repeat.
+                self.first[ip] = (index, user.get("external_id"), user.get("em"), user.get("fbp"))
+                return None
+            del self.first[ip]
+            state = self.ips[ip] = _IpUsers()
+            self._add(state, first[0], first[1:])
+        self._add(state, index, (user.get("external_id"), user.get("em"), user.get("fbp")))
+        return None
+
+    def _add(self, state: _IpUsers, index: int, values: tuple[Any, ...]) -> None:
+        state.count += 1
+        if len(state.indexes) < _KEEP:
+            state.indexes.append(index)
+        if state.flagged:
+            return
+        for seen, raw in zip(state.values, values, strict=True):
+            value = _user_value(raw)
+            if value is not None:
+                seen.add(value)
+                if len(seen) >= self.minimum:
+                    state.flagged = True
+
+    def finish(self) -> list[Hit] | None:
+        hits = None
+        for ip, state in self.ips.items():
+            if not state.flagged or not _public(ip.strip()):
+                continue
+            hits = hits or []
+            hits.append(
+                Hit(
+                    (),
+                    f"one `client_ip_address` ({mask(ip)}) is used by at least {self.minimum} "
+                    f"different users ({state.count} events, index "
+                    f"{_indexes(state.indexes, state.count)}): probably a server or proxy "
+                    "address, not the customer's",
+                    "send the IP of the customer's browser, not your server's",
+                    extra=_extra(state.count, state.indexes),
+                )
+            )
+        return hits
