@@ -245,7 +245,8 @@ class Engine:
         if ctx.memo:
             ctx.memo.clear()
         source = event.get("action_source")
-        ctx.action_source = source
+        # Rules get a str or None: a list/dict here is unhashable and unprintable.
+        ctx.action_source = source if type(source) is str else None
         for rule, fn in self._checks_for(source):
             hits = fn(event, ctx)
             if hits:
@@ -267,7 +268,8 @@ class Engine:
         """
         if ctx.memo:
             ctx.memo.clear()
-        ctx.action_source = event.get("action_source")
+        source = event.get("action_source")
+        ctx.action_source = source if type(source) is str else None
         out: list[tuple[Rule, Hit]] = []
         for rule, fn in self._checks_for(ctx.action_source):
             hits = fn(event, ctx)

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from capi_lint.mask import mask_key
 from capi_lint.model import PointerParts, Severity
 from capi_lint.positions import MAX_DEPTH, Locator, scan
 
@@ -383,7 +384,9 @@ def _report_scan(doc: Document) -> None:
 
 
 def _show_key(key: str) -> str:
-    shown = key if len(key) <= 40 else key[:37] + "…"
+    # A key can be personal data (an email used as a key): mask_key masks it.
+    shown = mask_key(key)
+    shown = shown if len(shown) <= 40 else shown[:37] + "…"
     return json.dumps(shown, ensure_ascii=True)
 
 

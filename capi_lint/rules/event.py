@@ -452,7 +452,7 @@ def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if age <= 3600:
         return None
     source = event.get("action_source")
-    if source in _DELAYED_BY_DESIGN or "original_event_data" in event:
+    if (type(source) is str and source in _DELAYED_BY_DESIGN) or "original_event_data" in event:
         return None
     store = source == "physical_store"
     limit = ctx.option("E006", "physical-store-max-age-days" if store else "max-age-days")
@@ -539,10 +539,10 @@ def invalid_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     value = event.get("action_source")
     if type(value) is not str or value in _ACTION_SET or not value.strip():
         return None
-    squashed = value.strip().lower()
+    squashed = _SQUASH.sub("_", value.strip().lower())  # "Phone Call" -> "phone_call"
     hint = squashed if squashed in _ACTION_SET else None
     if hint is None:
-        hint = _ACTION_HINTS.get(_SQUASH.sub("", squashed))
+        hint = _ACTION_HINTS.get(squashed.replace("_", ""))
     shown = value if len(value) <= 30 else value[:27] + "…"
     message = f"`action_source` {shown!r} is not one of Meta's values"
     if hint:

@@ -11,6 +11,7 @@ import difflib
 from typing import Any
 
 from capi_lint import schemas
+from capi_lint.mask import mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, declare, rule
 from capi_lint.rules._util import describe_type
@@ -385,9 +386,12 @@ def _unknown_hits(problems: list[schemas.SchemaProblem]) -> list[Hit] | None:
 
 
 def _q(key: str | None) -> str:
-    # Escape control characters (a key can carry terminal escapes), non-ASCII
-    # and lone surrogates, then shorten.
-    text = (key or "").encode("unicode_escape").decode("ascii")
+    # A key can be personal data (mask_key masks it) or carry terminal escapes
+    # and lone surrogates (escaped); long keys are shortened.
+    text = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+        for ch in mask_key(key or "")
+    )
     if len(text) > 40:
         text = text[:37] + "…"
     return "`" + text + "`"

@@ -1,0 +1,481 @@
+"""E family: event_name, event_time windows, action_source, URLs, data processing options."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import NOW, app_event, body, lint, store_event, user_data, website_event
+
+import capi_lint
+from capi_lint.model import Severity
+from capi_lint.rules.event import ACTION_SOURCES, STANDARD_EVENTS
+
+DAY = 86_400
+
+
+def hits(code: str, *events, text: bool = True, **config):
+    payload = body(*events)
+    return [f for f in lint(payload, select=[code], text=text, **config) if f.code == code]
+
+
+def where(code: str, *events, **config) -> list[str]:
+    return [f.pointer for f in hits(code, *events, **config)]
+
+
+def without(event: dict, key: str) -> dict:
+    return {k: v for k, v in event.items() if k != key}
+
+
+# --------------------------------------------------------------------------- E001
+
+
+def test_e001_absent_null_empty_blank() -> None:
+    found = hits(
+        "E001",
+        without(website_event(event_id="o-1"), "event_name"),
+        website_event(event_id="o-2", event_name=None),
+        website_event(event_id="o-3", event_name=""),
+        website_event(event_id="o-4", event_name=" \t\n"),
+    )
+    assert [(f.pointer, f.message) for f in found] == [
+        ("/data/0", "event has no `event_name`"),
+        ("/data/1", "`event_name` is null"),
+        ("/data/2/event_name", "`event_name` is empty"),
+        ("/data/3/event_name", "`event_name` is empty"),
+    ]
+    assert all(f.event_index == i for i, f in enumerate(found))
+
+
+@pytest.mark.parametrize("name", ["Purchase", "pLTVPurchase", "x", "Newsletter signup", 3, []])
+def test_e001_any_present_value_passes(name) -> None:
+    assert hits("E001", website_event(event_name=name)) == []
+
+
+# --------------------------------------------------------------------------- E002
+
+
+@pytest.mark.parametrize(
+    ("name", "standard"),
+    [
+        ("purchase", "Purchase"),
+        ("PURCHASE", "Purchase"),
+        ("Add To Cart", "AddToCart"),
+        ("add_to_cart", "AddToCart"),
+        ("view-content", "ViewContent"),
+        (" Lead ", "Lead"),
+        ("complete_registration", "CompleteRegistration"),
+    ],
+)
+def test_e002_variants(name: str, standard: str) -> None:
+    [finding] = hits("E002", website_event(event_name=name))
+    assert finding.pointer == "/data/0/event_name"
+    assert finding.severity is Severity.WARNING
+    assert f"standard event {standard!r}" in finding.message
+    assert finding.fix == f'use "{standard}"'
+
+
+@pytest.mark.parametrize("name", [*STANDARD_EVENTS, "pLTVPurchase", "B2B Purchase", "Purchases"])
+def test_e002_exact_and_custom_names_pass(name: str) -> None:
+    assert hits("E002", website_event(event_name=name)) == []
+
+
+# --------------------------------------------------------------------------- E003
+
+
+def test_e003_absent_and_null() -> None:
+    found = hits(
+        "E003",
+        without(website_event(event_id="o-1"), "event_time"),
+        website_event(event_id="o-2", event_time=None),
+    )
+    assert [(f.pointer, f.message) for f in found] == [
+        ("/data/0", "event has no `event_time`"),
+        ("/data/1", "`event_time` is null"),
+    ]
+
+
+@pytest.mark.parametrize("value", [0, "x", False, [], 1.5])
+def test_e003_any_present_value_passes(value) -> None:
+    assert hits("E003", website_event(event_time=value)) == []
+
+
+# --------------------------------------------------------------------------- E004
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1763799880", "a numeric string"),
+        ("2025-11-22T08:24:40Z", "a string (ISO 8601 or other text)"),
+        (True, "a boolean"),
+        ([NOW], "an array"),
+        ({"seconds": NOW}, "an object"),
+        (NOW - 120.5, "has a fractional part"),
+    ],
+)
+def test_e004_errors(value, message: str) -> None:
+    [finding] = hits("E004", website_event(event_time=value))
+    assert finding.severity is Severity.ERROR
+    assert finding.pointer == "/data/0/event_time"
+    assert message in finding.message
+
+
+def test_e004_integral_float_is_info_only() -> None:
+    [finding] = hits("E004", website_event(event_time=float(NOW - 120)))
+    assert finding.severity is Severity.INFO
+    assert "decimal point" in finding.message
+    # ... and the time rules still judge it as a number of seconds.
+    assert hits("E006", website_event(event_time=float(NOW - 8 * DAY)))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_e004_non_finite(value: float) -> None:
+    [finding] = hits("E004", website_event(event_time=value), text=False)
+    assert "not a finite number" in finding.message
+
+
+@pytest.mark.parametrize("value", [NOW, 0, -5, None])
+def test_e004_integers_pass(value) -> None:
+    assert hits("E004", website_event(event_time=value)) == []
+
+
+# --------------------------------------------------------------------------- E005
+
+
+def test_e005_milliseconds_and_microseconds() -> None:
+    [ms] = hits("E005", website_event(event_time=(NOW - 120) * 1000))
+    assert "milliseconds (13 digits)" in ms.message
+    assert ms.fix == f"divide by 1000: {NOW - 120}"
+    [us] = hits("E005", website_event(event_time=(NOW - 120) * 1_000_000))
+    assert "microseconds (16 digits)" in us.message
+    assert us.fix == f"divide by 1000000: {NOW - 120}"
+
+
+def test_e005_boundary_and_floats() -> None:
+    assert hits("E005", website_event(event_time=10**11))
+    assert hits("E005", website_event(event_time=10**11 - 1)) == []
+    assert hits("E005", website_event(event_time=float((NOW - 120) * 1000)))
+
+
+def test_e005_huge_values_do_not_crash() -> None:
+    [finding] = hits("E005", website_event(event_time=10**5000), text=False)
+    assert "far too large" in finding.message
+    assert len(finding.message) < 200 and len(finding.fix) < 200
+
+
+@pytest.mark.parametrize("value", [NOW, NOW - 30 * DAY, NOW + DAY, 1, "1763799880000"])
+def test_e005_seconds_pass(value) -> None:
+    assert hits("E005", website_event(event_time=value)) == []
+
+
+# --------------------------------------------------------------------------- E006
+
+
+def test_e006_website_boundary() -> None:
+    assert hits("E006", website_event(event_time=NOW - 7 * DAY)) == []
+    [finding] = hits("E006", website_event(event_time=NOW - 7 * DAY - 1))
+    assert finding.pointer == "/data/0/event_time"
+    assert "at most 7 days" in finding.message
+
+
+def test_e006_physical_store_window() -> None:
+    assert hits("E006", store_event()) == []  # 30 days
+    assert hits("E006", store_event(event_time=NOW - 62 * DAY)) == []
+    [finding] = hits("E006", store_event(event_time=NOW - 62 * DAY - 1))
+    assert "62 days for physical_store" in finding.message
+    # The long window is for physical_store only.
+    assert hits("E006", app_event(event_time=NOW - 30 * DAY))
+
+
+def test_e006_quiet_when_e005_fired() -> None:
+    event = website_event(event_time=(NOW - 30 * DAY) * 1000)
+    assert [f.code for f in lint(body(event), select=["E005", "E006"])] == ["E005"]
+
+
+def test_e006_options() -> None:
+    event = website_event(event_time=NOW - 4 * DAY)
+    assert hits("E006", event) == []
+    assert hits("E006", event, options={"E006": {"max-age-days": 3}})
+    store = store_event(event_time=NOW - 40 * DAY)
+    assert hits("E006", store, options={"E006": {"physical-store-max-age-days": 31}})
+
+
+def test_e006_reference_time_comes_from_now() -> None:
+    event = website_event(event_time=NOW - 120)
+    assert hits("E006", event, now=NOW + 8 * DAY)
+
+
+@pytest.mark.parametrize("value", [-(10**5000), -1e300, -5], ids=["huge", "float", "small"])
+def test_e006_absurd_past_values(value) -> None:
+    [finding] = hits("E006", website_event(event_time=value), text=False)
+    assert "days before" in finding.message or "more than 100 years" in finding.message
+
+
+# --------------------------------------------------------------------------- E007
+
+
+def test_e007_tolerance() -> None:
+    assert hits("E007", website_event(event_time=NOW + 60)) == []
+    [finding] = hits("E007", website_event(event_time=NOW + 61))
+    assert finding.severity is Severity.WARNING
+    assert "61 seconds after" in finding.message
+    [hour] = hits("E007", website_event(event_time=NOW + 5400))
+    assert "1.5 hours after" in hour.message
+
+
+def test_e007_tolerance_option() -> None:
+    event = website_event(event_time=NOW + 1800)
+    assert hits("E007", event)
+    assert hits("E007", event, options={"E007": {"tolerance-seconds": 3600}}) == []
+
+
+def test_e007_quiet_for_milliseconds() -> None:
+    event = website_event(event_time=(NOW + 3600) * 1000)
+    assert [f.code for f in lint(body(event), select=["E005", "E007"])] == ["E005"]
+
+
+# --------------------------------------------------------------------------- E008
+
+
+@pytest.mark.parametrize(
+    ("age", "wording"),
+    [
+        (3600 + 1, "Meta recommends sending within 1 hour"),
+        (3 * 3600, "more than 2 hours can significantly reduce performance"),
+        (30 * 3600, "24 hours or more may cause significant attribution"),
+    ],
+)
+def test_e008_wording_escalates(age: int, wording: str) -> None:
+    [finding] = hits("E008", website_event(event_time=NOW - age))
+    assert finding.severity is Severity.INFO
+    assert wording in finding.message
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        website_event(event_time=NOW - 3600),
+        website_event(event_time=NOW - 1800),
+        store_event(event_time=NOW - 3 * DAY),
+        store_event(event_time=NOW - 5 * 3600, action_source="system_generated"),
+        website_event(
+            event_time=NOW - 5 * 3600,
+            original_event_data={"event_name": "Purchase", "event_time": NOW - 5 * 3600},
+        ),
+        website_event(event_time=NOW - 8 * DAY),  # E006's
+    ],
+)
+def test_e008_quiet(event) -> None:
+    assert hits("E008", event) == []
+
+
+@pytest.mark.parametrize("source", [[], {}, ["physical_store"], 3, None])
+def test_time_rules_with_odd_action_source(source) -> None:
+    # Regression: a list action_source made E008's set membership test raise.
+    event = website_event(event_time=NOW - 5 * 3600, action_source=source)
+    assert [f.code for f in lint(body(event), select=["E006", "E007", "E008"])] == ["E008"]
+
+
+# --------------------------------------------------------------------------- E009 / E010
+
+
+def test_e009() -> None:
+    found = hits(
+        "E009",
+        without(website_event(event_id="o-1"), "action_source"),
+        website_event(event_id="o-2", action_source=None),
+        website_event(event_id="o-3", action_source=""),
+        website_event(event_id="o-4", action_source="  "),
+        website_event(event_id="o-5", action_source="Website"),  # E010's
+    )
+    assert [(f.pointer, f.message) for f in found] == [
+        ("/data/0", "event has no `action_source`"),
+        ("/data/1", "`action_source` is null"),
+        ("/data/2/action_source", "`action_source` is empty"),
+        ("/data/3/action_source", "`action_source` is empty"),
+    ]
+    assert "website" in found[0].fix
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("Website", "website"),
+        ("WEBSITE", "website"),
+        (" website", "website"),
+        ("web", "website"),
+        ("offline", "physical_store"),
+        ("store", "physical_store"),
+        ("in-store", "physical_store"),
+        ("whatsapp", "business_messaging"),
+        ("Phone Call", "phone_call"),
+        ("physical-store", "physical_store"),
+        ("facebook", None),
+        ("crm", "system_generated"),
+    ],
+)
+def test_e010_hints(value: str, hint: str | None) -> None:
+    [finding] = hits("E010", website_event(action_source=value))
+    assert finding.pointer == "/data/0/action_source"
+    if hint:
+        assert f"did you mean {hint!r}?" in finding.message
+        assert finding.fix == f'use "{hint}"'
+    else:
+        assert "did you mean" not in finding.message
+
+
+def test_e010_long_value_is_shortened() -> None:
+    [finding] = hits("E010", website_event(action_source="x" * 200))
+    assert "x" * 31 not in finding.message
+
+
+@pytest.mark.parametrize("value", [*ACTION_SOURCES, None, "", 3, ["website"]])
+def test_e010_passes(value) -> None:
+    assert hits("E010", store_event(action_source=value)) == []
+
+
+# --------------------------------------------------------------------------- E011
+
+
+def test_e011_names_what_is_missing() -> None:
+    found = hits(
+        "E011",
+        without(website_event(event_id="o-1"), "event_source_url"),
+        website_event(event_id="o-2", user_data=user_data(client_user_agent=None)),
+        website_event(event_id="o-3", event_source_url=" "),
+        without(without(website_event(event_id="o-4"), "user_data"), "event_source_url"),
+        website_event(event_id="o-5", user_data=[1]),
+    )
+    assert [(f.pointer, f.message) for f in found] == [
+        ("/data/0", "website event has no `event_source_url`"),
+        ("/data/1/user_data", "website event has no `user_data.client_user_agent`"),
+        ("/data/2", "website event has no `event_source_url`"),
+        ("/data/3", "website event has no `event_source_url`"),
+        ("/data/3", "website event has no `user_data.client_user_agent`"),
+        ("/data/4", "website event has no `user_data.client_user_agent`"),
+    ]
+
+
+def test_e011_other_sources_and_malformed_values_pass() -> None:
+    assert hits("E011", app_event(), store_event(), store_event(action_source="other")) == []
+    malformed = website_event(
+        event_source_url="/checkout", user_data=user_data(client_user_agent="x")
+    )
+    assert hits("E011", malformed) == []
+
+
+# --------------------------------------------------------------------------- E012
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("/checkout/thank-you", "has no scheme"),
+        ("shop.example.com/checkout", "has no scheme"),
+        ("//shop.example.com/checkout", "has no scheme"),
+        ("http://localhost:3000/x", "points at localhost"),
+        ("https://app.localhost/x", "points at localhost"),
+        ("http://127.0.0.1/x", "points at localhost"),
+        ("file:///C:/thank-you.html", "file: scheme"),
+        ("ftp://shop.example.com/x", "ftp: scheme"),
+        ("https://shop.example.com/a b", "contains whitespace"),
+        ("https://shop.example.com/\n", "contains whitespace"),
+        (" https://shop.example.com/", "contains whitespace"),
+        ("https://", "has no host"),
+        ("https://[::1/x", "not a valid URL"),
+    ],
+)
+def test_e012_bad_urls(url: str, problem: str) -> None:
+    [finding] = hits("E012", website_event(event_source_url=url))
+    assert finding.pointer == "/data/0/event_source_url"
+    assert problem in finding.message
+    assert url.strip() not in finding.message or not url.strip()
+
+
+def test_e012_referrer_url() -> None:
+    found = hits("E012", website_event(referrer_url="/landing"))
+    assert [f.pointer for f in found] == ["/data/0/referrer_url"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.example.com/checkout?step=3&utm_source=fb#summary",
+        "https://bücher.example/warenkorb",
+        "https://xn--bcher-kva.example/warenkorb",
+        "https://shop.example.com/thank-you.AQ",
+        "https://shop.example.com/p?fbclid=IwAR2xYz.Ag1b2C3d",
+        "http://shop.example.com:8080/p/42",
+        "https://203.0.113.7/checkout",
+        "HTTPS://SHOP.EXAMPLE.COM/",
+    ],
+)
+def test_e012_good_urls(url: str) -> None:
+    assert hits("E012", website_event(event_source_url=url, referrer_url=url)) == []
+
+
+@pytest.mark.parametrize("value", [None, "", 3, ["https://x.example/"]])
+def test_e012_non_strings_are_other_rules(value) -> None:
+    assert hits("E012", website_event(event_source_url=value)) == []
+
+
+# --------------------------------------------------------------------------- E013
+
+
+def dpo(options=..., country=..., state=...) -> dict:
+    extra = {}
+    if options is not ...:
+        extra["data_processing_options"] = options
+    if country is not ...:
+        extra["data_processing_options_country"] = country
+    if state is not ...:
+        extra["data_processing_options_state"] = state
+    return website_event(**extra)
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (dpo(["ldu"], 1, 1000), [("/data/0/data_processing_options/0", "'ldu' is not documented")]),
+        (dpo(["LDU", "CCPA"], 1, 1000),
+         [("/data/0/data_processing_options/1", "'CCPA' is not documented")]),
+        (dpo(["LDU"], 1), [("/data/0", "only one of")]),
+        (dpo(["LDU"], state=1000), [("/data/0", "only one of")]),
+        (dpo(["LDU"], 2, 6), [("/data/0/data_processing_options_country", "2 is not a documented"),
+                              ("/data/0/data_processing_options_state", "6 is not a documented")]),
+        (dpo([], 0, 0), [("/data/0", "have no effect")]),
+        (dpo(country=1, state=1000), [("/data/0", "have no effect")]),
+    ],
+)  # fmt: skip
+def test_e013_triggers(event, expected) -> None:
+    found = hits("E013", event)
+    assert len(found) == len(expected), [f.message for f in found]
+    for finding, (pointer, text) in zip(found, expected, strict=True):
+        assert finding.pointer == pointer
+        assert text in finding.message
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        dpo(["LDU"], 0, 0),
+        dpo(["LDU"], 1, 1000),
+        dpo([]),
+        dpo(),
+        dpo(["LDU"]),  # documented: Meta geolocates
+        dpo(None, None, None),
+    ],
+)
+def test_e013_passes(event) -> None:
+    assert hits("E013", event) == []
+
+
+def test_e013_masks_odd_option_values() -> None:
+    [finding] = hits("E013", dpo(["john.smith@example.com"], 1, 1000))
+    assert "john.smith@example.com" not in finding.message
+    [finding] = hits("E013", dpo([{"LDU": True}], 1, 1000))
+    assert "object with 1 keys" in finding.message
+
+
+def test_clean_builders_are_clean_under_every_e_rule() -> None:
+    events = [website_event(), app_event(), store_event()]
+    assert capi_lint.check(body(*events), {"select": ["E"]}, now=NOW) == []
