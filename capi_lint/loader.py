@@ -149,11 +149,22 @@ def read_bytes(source: Source) -> bytes | Problem:
 # --------------------------------------------------------------------------- parsing
 
 
-def parse(path: str, raw: bytes, first_line: int = 1, line_index: int | None = None) -> Document:
-    """Parse one JSON text; the Document's problems say what was wrong."""
+def parse(
+    path: str,
+    raw: bytes,
+    first_line: int = 1,
+    line_index: int | None = None,
+    offset: int = 0,
+) -> Document:
+    """Parse one JSON text; the Document's problems say what was wrong.
+
+    ``offset`` is the file's byte offset of ``raw`` (a JSON Lines line), for
+    the byte numbers in messages.
+    """
     problems: list[Problem] = []
     if raw.startswith(_BOM):
         raw = raw[3:]
+        offset += 3
         problems.append(
             Problem(
                 "S001",
@@ -167,9 +178,9 @@ def parse(path: str, raw: bytes, first_line: int = 1, line_index: int | None = N
     try:
         root = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return _parse_slow(path, raw, first_line, line_index, problems)
+        return _parse_slow(path, raw, first_line, line_index, problems, offset)
     except RecursionError:  # pragma: no cover - orjson limits depth itself
-        return _parse_slow(path, raw, first_line, line_index, problems)
+        return _parse_slow(path, raw, first_line, line_index, problems, offset)
     doc = Document(path, root, raw, first_line, line_index, problems)
     if _may_have_duplicates(raw, root) or (
         len(raw) > 2 * MAX_DEPTH
@@ -249,7 +260,12 @@ def count_keys(root: Any) -> int:
 
 
 def _parse_slow(
-    path: str, raw: bytes, first_line: int, line_index: int | None, problems: list[Problem]
+    path: str,
+    raw: bytes,
+    first_line: int,
+    line_index: int | None,
+    problems: list[Problem],
+    offset: int = 0,
 ) -> Document:
     failed = Document(path, _MISSING, raw, first_line, line_index, problems)
     if not raw.strip():
@@ -281,7 +297,7 @@ def _parse_slow(
         problems.append(
             Problem(
                 "S001",
-                f"invalid UTF-8 at byte {exc.start}: not a text file, or not UTF-8",
+                f"invalid UTF-8 at byte {offset + exc.start}: not a text file, or not UTF-8",
                 line,
                 col,
                 fix="re-save the file as UTF-8",
@@ -300,7 +316,7 @@ def _parse_slow(
         problems.append(
             Problem(
                 "S001",
-                f"invalid JSON: {exc.msg} (byte {byte})",
+                f"invalid JSON: {exc.msg} (byte {offset + byte})",
                 first_line + exc.lineno - 1,
                 exc.colno,
             )
@@ -408,12 +424,12 @@ def iter_jsonl(path: str, raw: bytes) -> Iterator[Document]:
             end = size
         number += 1
         line = raw[start:end]
-        start = end + 1
+        line_start, start = start, end + 1
         if line.endswith(b"\r"):
             line = line[:-1]
         if not line.strip():
             continue
-        yield parse(path, line, number, number - 1)
+        yield parse(path, line, number, number - 1, line_start)
 
 
 def looks_like_jsonl(raw: bytes) -> bool:

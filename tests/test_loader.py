@@ -473,3 +473,21 @@ def test_a_directory_named_like_a_payload(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "inner.json").write_text(_clean_text())
     assert capi_lint.check_file(folder, now=NOW) == []
+
+
+def test_byte_offsets_count_from_the_start_of_the_file(tmp_path: Path) -> None:
+    # After a BOM the offset still counts the BOM's three bytes.
+    errors = [
+        f
+        for f in _check_bytes(tmp_path, "bom.json", b'\xef\xbb\xbf{"a": 1,}')
+        if f.severity is Severity.ERROR
+    ]
+    assert [(f.line, f.column) for f in errors] == [(1, 9)]
+    assert "(byte 11)" in errors[0].message
+    # In JSON Lines: the file offset, not the line's.
+    data = b'{"event_name": "Lead", "event_time": 1763799880}\n{"a": \xff}\n[1,]\n'
+    found = [f for f in _check_bytes(tmp_path, "x.jsonl", data) if f.code == "S001"]
+    assert [(f.line, f.column) for f in found] == [(2, 7), (3, 4)]
+    bad_byte, bad_bracket = data.index(b"\xff"), data.rindex(b"]")
+    assert f"byte {bad_byte}" in found[0].message
+    assert f"byte {bad_bracket}" in found[1].message
