@@ -414,10 +414,14 @@ def _byte_position(raw: bytes, offset: int, first_line: int) -> tuple[int, int]:
 
 
 def iter_jsonl(path: str, raw: bytes) -> Iterator[Document]:
-    """One document per non-blank line; a bad line does not stop the others."""
+    """One document per non-blank line; a bad line does not stop the others.
+
+    A file without any non-blank line is one "empty file" document.
+    """
     start = 0
     number = 0
     size = len(raw)
+    empty = True
     while start < size:
         end = raw.find(b"\n", start)
         if end < 0:
@@ -429,7 +433,10 @@ def iter_jsonl(path: str, raw: bytes) -> Iterator[Document]:
             line = line[:-1]
         if not line.strip():
             continue
+        empty = False
         yield parse(path, line, number, number - 1, line_start)
+    if empty:
+        yield parse(path, raw)
 
 
 def looks_like_jsonl(raw: bytes) -> bool:

@@ -491,3 +491,11 @@ def test_byte_offsets_count_from_the_start_of_the_file(tmp_path: Path) -> None:
     bad_byte, bad_bracket = data.index(b"\xff"), data.rindex(b"]")
     assert f"byte {bad_byte}" in found[0].message
     assert f"byte {bad_bracket}" in found[1].message
+
+
+@pytest.mark.parametrize("data", [b"", b"\n\n", b"\r\n  \r\n", b"\xef\xbb\xbf\n"])
+def test_empty_json_lines_file(tmp_path: Path, data: bytes) -> None:
+    findings = _check_bytes(tmp_path, "empty.jsonl", data)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    assert [(f.code, f.pointer, f.line, f.column) for f in errors] == [("S001", "", 1, 1)]
+    assert "empty" in errors[0].message
