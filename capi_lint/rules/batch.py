@@ -81,8 +81,13 @@ def _has_contact_key(event: dict[str, Any], raw: bool) -> bool:
     user = event.get("user_data")
     if type(user) is not dict:
         return False
-    # Cheapest first: external_id needs no hash check.
-    if _present(user.get("external_id")):
+    # Cheapest first: external_id needs no hash check (the usual one-item list inline).
+    external_id = user.get("external_id")
+    if type(external_id) is list and external_id:
+        first = external_id[0]
+        if type(first) is str and first and not first.isspace():
+            return True
+    if _present(external_id):
         return True
     if _well_formed(user.get("em"), raw) or _well_formed(user.get("ph"), raw):
         return True
@@ -521,13 +526,16 @@ class DuplicateOrderId:
         custom = event.get("custom_data")
         if type(custom) is not dict:
             return None
-        order = _id_text(custom.get("order_id"))
-        if order is None:
-            return None
+        order = custom.get("order_id")
+        if type(order) is not str or not order or order.isspace():
+            order = _id_text(order)
+            if order is None:
+                return None
         name = event.get("event_name")
         if type(name) is not str:
             return None
-        key = (order, name, _id_text(custom.get("item_number")))
+        item = custom.get("item_number")
+        key = (order, name, item if item is None else _id_text(item))
         first = self.seen.setdefault(key, index)
         if first != index:
             self.count += 1
@@ -578,7 +586,7 @@ def _public(ip: str) -> bool:
 
 
 class _IpUsers:
-    __slots__ = ("count", "flagged", "indexes", "values")
+    __slots__ = ("count", "flagged", "indexes", "last", "values")
 
     def __init__(self) -> None:
         #: distinct values of external_id, em, fbp seen on this IP.
@@ -586,6 +594,8 @@ class _IpUsers:
         self.indexes: list[int] = []
         self.count = 0
         self.flagged = False
+        #: the previous event's raw values: a user's next event usually repeats them.
+        self.last: tuple[Any, ...] | None = None
 
 
 @rule(
@@ -659,8 +669,9 @@ class SharedIpManyUsers:
         state.count += 1
         if len(state.indexes) < _KEEP:
             state.indexes.append(index)
-        if state.flagged:
+        if state.flagged or values == state.last:
             return
+        state.last = values
         for seen, raw in zip(state.values, values, strict=True):
             value = _user_value(raw)
             if value is not None:

@@ -680,12 +680,10 @@ def _id_text(value: Any) -> str | None:
 
 def _same_order(ids: list[Any], contents: list[Any]) -> bool:
     """Fast path: content_ids lists exactly the contents' ids, in order."""
-    if len(ids) != len(contents):
-        return False
-    for listed, item in zip(ids, contents, strict=True):
-        if type(item) is not dict or item.get("id") != listed:
-            return False
-    return True
+    try:
+        return [item["id"] for item in contents] == ids
+    except (TypeError, KeyError, IndexError):
+        return False  # an item without id, or not an object
 
 
 @rule("C009", "contents-mismatch", Severity.INFO, Scope.EVENT)

@@ -24,7 +24,8 @@ _PLACEHOLDER_IDS = frozenset(
 )
 #: Unrendered templates: {{…}} (GTM, Liquid, Handlebars), ${…}, %name%, <%…%>, [[…]].
 _TEMPLATE = re.compile(r"\{\{.*\}\}|\$\{.*\}|%[A-Za-z_][\w.\-]*%|<%.*%>|\[\[.*\]\]", re.DOTALL)
-_TEMPLATE_CHARS = frozenset("{$%<[")
+#: First characters of the placeholders (either case, or leading whitespace).
+_PLACEHOLDER_START = frozenset("uUnN0[fFtT \t\r\n")
 
 #: The user_data keys that tell users apart (D004; rules.md "different users").
 _USER_KEYS = ("external_id", "em", "fbp")
@@ -49,9 +50,13 @@ def suspicious_id(value: str) -> str | None:
         return "is empty"
     if value.isspace():
         return "is whitespace only"
-    if len(value) <= 15 and value.strip().lower() in _PLACEHOLDER_IDS:
+    if (
+        len(value) <= 15
+        and value[0] in _PLACEHOLDER_START
+        and value.strip().lower() in _PLACEHOLDER_IDS
+    ):
         return f"is the placeholder {value.strip()!r}"
-    if not _TEMPLATE_CHARS.isdisjoint(value) and _TEMPLATE.search(value):
+    if ("{" in value or "%" in value or "[" in value or "<" in value) and _TEMPLATE.search(value):
         return "is an unrendered template"
     return None
 
