@@ -240,6 +240,8 @@ def run_crosscheck(
             f"{skipped} event(s) with action_source {sources} not compared "
             "(the report covers website events, and physical_store with offline)"
         )
+    if not any(code.startswith("X") for code in settings.enabled):
+        notes.append("no X rule is selected (see `select` in the config): add --extend-select X")
     if source.report.empty and not any(ch == "web" for ch, _ in predictions):
         notes.append("Meta's report is empty: no events to report for this dataset")
     findings = crosscheck(

@@ -495,8 +495,8 @@ class QualityClient:
         attempt = 0
         while True:
             attempt += 1
-            failure, response = self._attempt(url, query, headers, shown, dataset_id)
-            if failure is None and response is not None:
+            response = self._attempt(url, query, headers, shown, dataset_id)
+            if isinstance(response, QualityResponse):
                 response.attempts, response.waited = attempt, waited
                 if response.usage >= 90:
                     log.warning(
@@ -504,8 +504,7 @@ class QualityClient:
                         response.usage,
                     )
                 return response
-            assert failure is not None
-            error, asked = failure
+            error, asked = response.error, response.asked
             retryable = error.kind in ("rate-limit", "transient", "server", "timeout") and (
                 error.code is None or error.code in RETRY_CODES
             )
@@ -540,88 +539,55 @@ class QualityClient:
         headers: dict[str, str],
         shown: str,
         dataset_id: str,
-    ) -> tuple[tuple[GraphError, float] | None, QualityResponse | None]:
+    ) -> QualityResponse | _Failure:
+        """One GET: the response, or the error and how long the headers ask to wait."""
         httpx = self._httpx
         try:
             reply = self._http.get(url, params=query, headers=headers)
             raw = reply.content
         except httpx.TimeoutException:
-            return (
-                GraphError(f"no answer from {shown} within {self.timeout:g} s", kind="timeout"),
-                0.0,
-            ), None
+            return _Failure(
+                GraphError(f"no answer from {shown} within {self.timeout:g} s", kind="timeout")
+            )
         except Exception as exc:  # httpx.HTTPError, InvalidURL, ...: never show the URL
             reason = self.scrub(f"{type(exc).__name__}: {exc}")[:200]
-            return (
-                GraphError(f"cannot reach {self.graph_url}: {reason}", kind="network"),
-                0.0,
-            ), None
+            return _Failure(GraphError(f"cannot reach {self.graph_url}: {reason}", kind="network"))
         lowered = {k.lower(): v for k, v in reply.headers.items()}
         asked = header_wait(lowered, self.retry.app_usage_wait)
         status = reply.status_code
         log.debug("GET %s -> %d", shown, status)
+
+        def fail(message: str, kind: str) -> _Failure:
+            return _Failure(GraphError(message, kind=kind, http_status=status), asked)
+
         try:
             body = loads(raw)
         except QualityParseError as exc:
             if status >= 500:
-                return (
-                    GraphError(
-                        f"Meta's server answered HTTP {status}", kind="server", http_status=status
-                    ),
-                    asked,
-                ), None
+                return fail(f"Meta's server answered HTTP {status}", "server")
             if 200 <= status < 300:
-                return (
-                    GraphError(
-                        f"malformed response from {shown}: {exc}",
-                        kind="malformed",
-                        http_status=status,
-                    ),
-                    asked,
-                ), None
-            return (
-                GraphError(
-                    f"HTTP {status} from {shown} without a JSON body",
-                    kind="http",
-                    http_status=status,
-                ),
-                asked,
-            ), None
+                return fail(f"malformed response from {shown}: {exc}", "malformed")
+            return fail(f"HTTP {status} from {shown} without a JSON body", "http")
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             error = _graph_error(status, body, self._secrets, dataset_id)
             if body["error"].get("is_transient") is True and error.kind == "graph":
                 error.kind = "transient"
             if status >= 500 and error.kind == "graph":
                 error.kind = "server"
-            return (error, asked), None
+            return _Failure(error, asked)
         if status >= 500:
-            return (
-                GraphError(
-                    f"Meta's server answered HTTP {status}", kind="server", http_status=status
-                ),
-                asked,
-            ), None
+            return fail(f"Meta's server answered HTTP {status}", "server")
         if not 200 <= status < 300:
-            return (
-                GraphError(f"HTTP {status} from {shown}", kind="http", http_status=status),
-                asked,
-            ), None
+            return fail(f"HTTP {status} from {shown}", "http")
         if not isinstance(body, dict):
-            return (
-                GraphError(
-                    f"malformed response from {shown}: expected a JSON object",
-                    kind="malformed",
-                    http_status=status,
-                ),
-                asked,
-            ), None
-        text = self.scrub(raw.decode("utf-8", "replace"))
-        if text != raw.decode("utf-8", "replace"):
+            return fail(f"malformed response from {shown}: expected a JSON object", "malformed")
+        received = raw.decode("utf-8", "replace")
+        text = self.scrub(received)
+        if text != received:
             # A paging URL can carry the token back; keep the data, drop the secret.
             body = json.loads(text)
-        endpoint = SETUP_QUALITY if url.endswith("/setup_quality") else DATASET_QUALITY
-        return None, QualityResponse(
-            endpoint=endpoint,
+        return QualityResponse(
+            endpoint=SETUP_QUALITY if url.endswith("/setup_quality") else DATASET_QUALITY,
             url=shown,
             status=status,
             text=text,
@@ -633,6 +599,13 @@ class QualityClient:
                 if k in ("x-app-usage", "x-business-use-case-usage", "x-fb-trace-id")
             },
         )
+
+
+@dataclass
+class _Failure:
+    error: GraphError
+    #: Seconds the response headers ask to wait before the next call.
+    asked: float = 0.0
 
 
 def _check_graph_url(value: str) -> str:

@@ -178,8 +178,15 @@ class _Check:
         self.now = now
         self.out: list[Verdict] = []
 
-    def add(self, code: str, where: PointerParts, message: str, fix: str | None = None,
-            severity: Severity | None = None, **extra: Any) -> None:  # fmt: skip
+    def add(
+        self,
+        code: str,
+        where: PointerParts,
+        message: str,
+        fix: str | None = None,
+        severity: Severity | None = None,
+        **extra: Any,
+    ) -> None:
         clean = {k: v for k, v in extra.items() if v is not None}
         self.out.append(Verdict(code, where, message, fix, severity, clean or None))
 

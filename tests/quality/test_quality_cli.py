@@ -269,3 +269,18 @@ def test_the_token_appears_nowhere_on_success_or_any_error_path(
     everything = captured.out + captured.err + logged + saved.read_text("utf-8")
     for secret in (TOKEN, PROOF, APP_SECRET):
         assert secret not in everything
+
+
+def test_a_config_without_x_codes_is_pointed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".capi-lint.toml").write_text('select = ["S", "E"]\n')
+    saved = tmp_path / "q.json"
+    saved.write_text(json.dumps(load("web_all_fields.json")))
+    monkeypatch.chdir(tmp_path)
+    argv = ["crosscheck", str(payload_file(tmp_path)), "--quality-file", str(saved)]
+    assert main([*argv, "--now", str(NOW)]) == 0
+    captured = capsys.readouterr()
+    assert "X0" not in captured.out and "--extend-select X" in captured.err
+    assert main([*argv, "--now", str(NOW), "--extend-select", "X"]) == 0
+    assert "X001" in capsys.readouterr().out
