@@ -208,7 +208,7 @@ def run_crosscheck(
 ) -> CrosscheckRun:
     """Predict from ``paths`` and hold the prediction against ``source``."""
     predictor = EvidencePredictor(settings)
-    # The saved response may sit among the payloads (examples/quality/): not a payload.
+    # The saved response may sit among the payloads (quality_reports/): not a payload.
     skip = _resolved(source.path) if source.locatable else None
     sources: list[str] = []
     notes: list[str] = []

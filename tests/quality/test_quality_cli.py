@@ -42,7 +42,7 @@ def test_the_readme_command_prints_the_readme_output(
 
 
 def test_the_shipped_response_matches_the_spec_fixture() -> None:
-    shipped = json.loads((ROOT / "examples/quality/dataset_quality_web.json").read_text("utf-8"))
+    shipped = json.loads((ROOT / "quality_reports/dataset_quality_web.json").read_text("utf-8"))
     assert shipped == load("web_all_fields.json")
 
 
