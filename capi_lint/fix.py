@@ -40,12 +40,12 @@ old value is kept only masked, the new one is a hash.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
 import re
 import stat
 import tempfile
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from json.decoder import scanstring
@@ -164,6 +164,8 @@ class _Doc:
     default_region: str | None
     #: (hash raw values, lowercase uppercase hex)
     kinds: tuple[bool, bool] = (True, True)
+    #: (key, value, region) -> _hash() result, shared by the documents of one text.
+    memo: dict[Any, Any] = field(default_factory=dict)
     edits: list[tuple[int, int, str, Change | None]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -217,6 +219,7 @@ def fix_text(
     result = FixResult(original=text, text=text)
     docs: list[_Doc] = []
     kinds = (hash_raw, lowercase)
+    memo: dict[Any, Any] = {}
     if jsonl:
         pos = 0
         for number, line in enumerate(text.split("\n"), start=1):
@@ -224,12 +227,12 @@ def fix_text(
             skip = 1 if number == 1 and body.startswith(_BOM) else 0
             if body[skip:].strip():
                 docs.append(
-                    _Doc(body[skip:], pos + skip, number, f"line {number}: ", region, kinds)
+                    _Doc(body[skip:], pos + skip, number, f"line {number}: ", region, kinds, memo)
                 )
             pos += len(line) + 1
     else:
         start = 1 if text.startswith(_BOM) else 0
-        docs.append(_Doc(text[start:], start, 1, "", region, kinds))
+        docs.append(_Doc(text[start:], start, 1, "", region, kinds, memo))
     edits: list[tuple[int, int, str, Change | None]] = []
     for doc in docs:
         _fix_document(doc)
@@ -310,7 +313,7 @@ def _parse(doc: _Doc) -> Any:
 def _fix_encoded(doc: _Doc, root: dict) -> None:
     """``data`` as a JSON-encoded string: fix the decoded text, re-encode the string."""
     inner_text = root["data"]
-    inner = _Doc(inner_text, 0, 1, doc.label, doc.default_region, doc.kinds)
+    inner = _Doc(inner_text, 0, 1, doc.label, doc.default_region, doc.kinds, doc.memo)
     inner_root = _parse(inner)
     if inner_root is _UNPARSED:  # pragma: no cover - the envelope decoded it
         return
@@ -412,12 +415,12 @@ def _fix_value(
         elif not doc.kinds[0]:
             return
         else:
-            new, action, reason = _hash(key, value, region)
+            new, action, reason = _hash(key, value, region, doc.memo)
     elif kind is int and key in _INT_FIELDS and doc.kinds[0]:
         if key == "zp" and len(str(abs(value))) < 5:
             new, action, reason = None, "", "zip-as-number"
         else:
-            new, action, reason = _hash(key, value, region)
+            new, action, reason = _hash(key, value, region, doc.memo)
     else:
         return  # null, booleans, floats, objects: S010 and friends report them
     pointer = format_pointer((*prefix, *parts))
@@ -434,14 +437,25 @@ def _fix_value(
     doc.edits.append((span[0], span[1], json.dumps(new), change))
 
 
-def _hash(key: str, value: Any, region: str | None) -> tuple[str | None, str, str | None]:
+def _hash(
+    key: str, value: Any, region: str | None, memo: dict[Any, Any]
+) -> tuple[str | None, str, str | None]:
+    """(new value, "hashed", None) or (None, "", reason). Memoised per text: the
+    same customer often appears in many events, and normalising is slow."""
+    memo_key = (key, type(value), value, region)
+    found = memo.get(memo_key)
+    if found is not None:
+        return found
     normalised, reason = normalize_or_reason(key, value, region)
     if normalised is None:
-        return None, "", reason
-    digest = sha256_hex(normalised)
-    if digest in PLACEHOLDER_HASHES:
-        return None, "", "placeholder"
-    return digest, "hashed", None
+        result: tuple[str | None, str, str | None] = (None, "", reason)
+    else:
+        digest = sha256_hex(normalised)
+        result = (
+            (None, "", "placeholder") if digest in PLACEHOLDER_HASHES else (digest, "hashed", None)
+        )
+    memo[memo_key] = result
+    return result
 
 
 def _token_span(text: str, offset: int, value: Any) -> tuple[int, int] | None:
@@ -603,44 +617,71 @@ def render_diff(path: str, result: FixResult, context: int = 3) -> str:
 
     Old raw values are shown through :func:`capi_lint.mask.mask`, new hashes by
     their first twelve characters; unchanged lines are masked the same way.
+    Fixes replace tokens inside lines and never add or remove a line, so line
+    ``i`` of the old text is line ``i`` of the new one: the diff is linear.
     """
     if not result.changed:
         return ""
     old_lines = _split_lines(result.original)
     new_lines = _split_lines(result.text)
-    old_special = {c.start: _quoted(c.old) for c in result.changes}
-    new_special = {c.new_start: _quoted(c.new[:12] + "…") for c in result.changes}
+    if len(old_lines) != len(new_lines):  # pragma: no cover - fixes never touch newlines
+        raise ValueError("a fix changed the number of lines")
     old_starts = _line_starts(old_lines)
     new_starts = _line_starts(new_lines)
+    # Changes inside an encoded `data` string have no token of their own (empty span):
+    # that string is shown by masking its decoded contents.
+    tokens = [c for c in result.changes if c.end > c.start]
+    old_special = _by_line(old_starts, ((c.start, _quoted(c.old)) for c in tokens))
+    new_special = _by_line(new_starts, ((c.new_start, _quoted(c.new[:12] + "…")) for c in tokens))
 
-    def show(lines: list[str], starts: list[int], special: dict[int, str], i: int) -> str:
-        line = lines[i]
-        body = line[:-1] if line.endswith("\n") else line
-        cr = body.endswith("\r")
-        if cr:
+    def show(lines: list[str], special: dict[int, dict[int, str]], i: int) -> str:
+        body = lines[i]
+        if body.endswith("\n"):
             body = body[:-1]
-        begin = starts[i]
-        if begin == 0 and body.startswith(_BOM):
-            body, begin = body[1:], 1
-        local = {k - begin: v for k, v in special.items() if begin <= k < begin + len(body)}
+        if body.endswith("\r"):
+            body = body[:-1]
+        local = special.get(i)
+        if i == 0 and body.startswith(_BOM):
+            body = body[1:]
+            local = {k - 1: v for k, v in local.items()} if local else None
         return mask_json(body, local)
 
+    changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
     out = [f"--- {path}\n", f"+++ {path}\n"]
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for group in matcher.get_grouped_opcodes(context):
-        first, last = group[0], group[-1]
-        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                out.extend(" " + show(old_lines, old_starts, {}, i) + "\n" for i in range(i1, i2))
+    k = 0
+    while k < len(changed):
+        # One hunk: changed lines closer than 2 * context share their context.
+        last = k
+        while last + 1 < len(changed) and changed[last + 1] - changed[last] <= 2 * context:
+            last += 1
+        lo = max(0, changed[k] - context)
+        hi = min(len(old_lines), changed[last] + context + 1)
+        span = _range(lo, hi)
+        out.append(f"@@ -{span} +{span} @@\n")
+        marked = set(changed[k : last + 1])
+        i = lo
+        while i < hi:
+            if i not in marked:
+                out.append(" " + show(old_lines, {}, i) + "\n")
+                i += 1
                 continue
-            out.extend(
-                "-" + show(old_lines, old_starts, old_special, i) + "\n" for i in range(i1, i2)
-            )
-            out.extend(
-                "+" + show(new_lines, new_starts, new_special, j) + "\n" for j in range(j1, j2)
-            )
+            run_end = i
+            while run_end < hi and run_end in marked:
+                run_end += 1
+            out.extend("-" + show(old_lines, old_special, n) + "\n" for n in range(i, run_end))
+            out.extend("+" + show(new_lines, new_special, n) + "\n" for n in range(i, run_end))
+            i = run_end
+        k = last + 1
     return "".join(out)
+
+
+def _by_line(starts: list[int], items: Any) -> dict[int, dict[int, str]]:
+    """Token displays keyed by line index, then by offset within the line."""
+    out: dict[int, dict[int, str]] = {}
+    for offset, shown in items:
+        line = bisect_right(starts, offset) - 1
+        out.setdefault(line, {})[offset - starts[line]] = shown
+    return out
 
 
 def _quoted(shown: str) -> str:

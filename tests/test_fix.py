@@ -350,6 +350,12 @@ def test_json_encoded_data_is_fixed_inside_the_string() -> None:
         ("/data/1/user_data/fn", 2),
     ]
     assert fix_text(result.text).changes == []
+    diff = render_diff("p.json", result)
+    assert "John" not in diff and "Jörg" not in diff
+    body_lines = diff.splitlines()[2:]
+    [old_line] = [ln for ln in body_lines if ln.startswith("-")]
+    [new_line] = [ln for ln in body_lines if ln.startswith("+")]
+    assert "J***@E***.com" in old_line and sha("john@example.com")[:8] in new_line
 
 
 # --------------------------------------------------------------------------- switches
@@ -377,6 +383,27 @@ def test_changes_skips_and_diff_hold_no_raw_value() -> None:
     assert diff.startswith("--- p.json\n+++ p.json\n@@ ")
     assert '-        "fn": "J***",\n' in diff
     assert f'+        "fn": "{sha("johnathan")[:12]}…",\n' in diff
+
+
+def test_diff_hunks_and_context() -> None:
+    lines = [json.dumps(website_event(event_id=f"e{i}")) for i in range(30)]
+    lines[2] = json.dumps(event_with(fn="Johnathan"))
+    lines[5] = json.dumps(event_with(ln="Smithers"))  # close to line 3: same hunk
+    lines[25] = json.dumps(event_with(ct="Wuppertal"))  # far away: its own hunk
+    diff = render_diff("p.jsonl", fix_text("\n".join(lines) + "\n", jsonl=True))
+    hunks = [ln for ln in diff.splitlines() if ln.startswith("@@")]
+    assert hunks == ["@@ -1,9 +1,9 @@", "@@ -23,7 +23,7 @@"]
+    body_lines = [ln for ln in diff.splitlines()[2:] if not ln.startswith("@@")]
+    assert [ln[0] for ln in body_lines] == list("  -+  -+   ") + list("   -+   ")
+    assert "Johnathan" not in diff and "Wuppertal" not in diff
+
+
+def test_diff_of_many_identical_lines_is_linear() -> None:
+    # difflib would be quadratic here (every line equal to every other one).
+    line = json.dumps({"event_name": "Lead", "user_data": {"ln": UPPER}})
+    result = fix_text("\n".join([line] * 5000), jsonl=True)
+    diff = render_diff("p.jsonl", result)
+    assert diff.count("\n@@") == 1 and len(result.changes) == 5000
 
 
 def test_diff_masks_context_values_and_unknown_keys() -> None:
