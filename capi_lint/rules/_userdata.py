@@ -100,15 +100,14 @@ def is_digest(value: str) -> bool:
     return classify(value) is not HashKind.NOT_HASH
 
 
-_NEVER_HASH_DIGESTS = frozenset(
-    {
-        HashKind.SHA256,
-        HashKind.SHA256_APPENDIX,
-        HashKind.SHA256_BAD_APPENDIX,
-        HashKind.UPPERCASE_SHA256,
-        HashKind.MD5,
-    }
-)
+_SHA256 = HashKind.SHA256
+_APPENDIX_KIND = HashKind.SHA256_APPENDIX
+_UPPER = HashKind.UPPERCASE_SHA256
+_NOT_HASH = HashKind.NOT_HASH
+_MD5 = HashKind.MD5
+_BAD_APPENDIX = HashKind.SHA256_BAD_APPENDIX
+_HEX32 = re.compile(r"[0-9A-Fa-f]{32}")
+_LOWER64 = re.compile(r"[0-9a-f]{64}")
 
 
 def looks_like_uuid(hex32: str) -> bool:
@@ -119,12 +118,12 @@ def looks_like_uuid(hex32: str) -> bool:
 def raw_only_digest(value: str) -> bool:
     """What H006 reports in a never-hash key: 32 or 64 hex characters (any case,
     appendix allowed), except all-digit values and dash-less UUIDs."""
-    if len(value) < 32:
-        return False
+    if len(value) < 32 or _HEX32.match(value) is None or value[:32].isdigit():
+        return False  # the cheap test rejects IPs, user agents, cookies at once
     kind = classify(value)
-    if kind not in _NEVER_HASH_DIGESTS or value[:32].isdigit():
-        return False
-    return not (kind is HashKind.MD5 and looks_like_uuid(value[:32]))
+    if kind is _MD5:
+        return not looks_like_uuid(value[:32])
+    return kind is _SHA256 or kind is _APPENDIX_KIND or kind is _UPPER or kind is _BAD_APPENDIX
 
 
 def label(where: tuple[Any, ...]) -> str:
@@ -134,17 +133,32 @@ def label(where: tuple[Any, ...]) -> str:
     return "`" + ".".join(str(w) for w in where) + "`"
 
 
+#: Keys of Meta's invalid combinations (U003), SDK split keys included.
+COMBINATION_KEYS = frozenset(
+    {"ct", "country", "st", "zp", "ge", "client_user_agent", "db", "fn", "ln"}
+    | {"f5first", "f5last", "fi", "dobd", "dobm", "doby"}
+)
+_IDENTIFYING = KNOWN_KEYS - COMBINATION_KEYS
+_CLOSED_SETS = frozenset({"ge", "country", "st"})
+_RAW_ONLY = frozenset(RAW_ONLY_FIELDS)
+
+
 class UserData:
     """What the rules of one event need to know about its ``user_data``."""
 
     __slots__ = (
         "_region",
+        "closed",
         "data",
         "empties",
         "event",
         "ext",
+        "ext_odd",
+        "ext_raw",
         "has_raw",
         "hashed",
+        "identifying",
+        "long_raw",
         "n_hits",
         "odd",
         "present",
@@ -160,14 +174,23 @@ class UserData:
         self.hashed: list[Elem] = []
         #: Non-blank string elements of external_id.
         self.ext: list[Elem] = []
+        #: Elements of ge, country and st (closed value sets, H010).
+        self.closed: list[Elem] = []
         #: (pointer, value) of null / blank / [] values and null / blank list items.
         self.empties: list[tuple[tuple[Any, ...], Any]] = []
         #: Keys with a present value.
         self.present: set[str] = set()
+        #: A known key outside Meta's invalid combinations is present (U003 cannot fire).
+        self.identifying = False
+        #: (key, value) of never-hash keys holding a string of 32+ characters (H006).
+        self.long_raw: list[tuple[str, str]] = []
         #: Some hashed-field element is not a plain 64-hex hash.
         self.odd = False
         #: Some hashed-field element is not a digest at all (a raw value).
         self.has_raw = False
+        #: Some external_id element is not a plain 64-hex hash / is not a digest at all.
+        self.ext_odd = False
+        self.ext_raw = False
         #: Elements (hashed fields and external_id) whose digest is sha256("") or a placeholder's.
         self.special: list[Elem] = []
         #: code -> hits of the N rules, filled by the first N rule that runs.
@@ -180,13 +203,18 @@ class UserData:
         hashed_fields = HASHED_FIELDS
         empties = self.empties
         present = self.present
+        identifying = False
         for key, value in data.items():
             kind = type(value)
             if kind is str:
                 if value and not value.isspace():
                     present.add(key)
+                    if not identifying and key in _IDENTIFYING:
+                        identifying = True
                     if key in hashed_fields or key == "external_id":
                         self._add(key, ("user_data", key), value)
+                    elif len(value) >= 32 and key in _RAW_ONLY:
+                        self.long_raw.append((key, value))
                 else:
                     empties.append((("user_data", key), value))
             elif kind is list:
@@ -206,28 +234,44 @@ class UserData:
                         empties.append((("user_data", key, index), item))
                     else:
                         present.add(key)
+                if not identifying and key in _IDENTIFYING and key in present:
+                    identifying = True
             elif value is None:
                 empties.append((("user_data", key), value))
             else:
                 present.add(key)
+                if not identifying and key in _IDENTIFYING:
+                    identifying = True
+        self.identifying = identifying
 
     def _add(self, key: str, where: tuple[Any, ...], value: str) -> None:
-        kind = classify(value)
+        if len(value) == 64 and _LOWER64.fullmatch(value) is not None:
+            kind = _SHA256  # the common case, without the call to classify()
+        else:
+            kind = classify(value)
         elem = (key, where, value, kind)
         if key == "external_id":
             self.ext.append(elem)
+            if kind is not _SHA256:
+                self.ext_odd = True
+                if kind is _NOT_HASH:
+                    self.ext_raw = True
         else:
             self.hashed.append(elem)
-            if kind is not HashKind.SHA256:
+            if key in _CLOSED_SETS:
+                self.closed.append(elem)
+            if kind is not _SHA256:
                 self.odd = True
-                if kind is HashKind.NOT_HASH:
+                if kind is _NOT_HASH:
                     self.has_raw = True
-        if kind in VALID_KINDS or kind is HashKind.UPPERCASE_SHA256:
-            part = value[:64]
-            if kind is HashKind.UPPERCASE_SHA256:
-                part = part.lower()
-            if part in _SPECIAL_HASHES:
+        if kind is _SHA256:
+            if value in _SPECIAL_HASHES:
                 self.special.append(elem)
+        elif kind is _APPENDIX_KIND:
+            if value[:64] in _SPECIAL_HASHES:
+                self.special.append(elem)
+        elif kind is _UPPER and value[:64].lower() in _SPECIAL_HASHES:
+            self.special.append(elem)
 
     # ------------------------------------------------------------------ region
 

@@ -115,7 +115,6 @@ _SPLIT_AS = {
     "dobm": "db",
     "doby": "db",
 }
-_IN_SOME_SET = frozenset().union(*INVALID_SETS) | frozenset(_SPLIT_AS)
 
 
 @rule("U003", "invalid-key-combination", Severity.ERROR, Scope.EVENT)
@@ -152,11 +151,8 @@ def invalid_key_combination(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     """
     ud = analyse(event, ctx)
     present = ud.present
-    if not present:
-        return None  # U002's
-    extra = present - _IN_SOME_SET
-    if extra and not extra.isdisjoint(KNOWN_KEYS):
-        return None  # a known key outside every set (em, ph, ip, fbp, ...): valid
+    if ud.identifying or not present:
+        return None  # a known key outside every set (em, ph, ip, fbp, ...), or U002's
     keys = {_SPLIT_AS.get(k, k) for k in present if k in KNOWN_KEYS}
     if not keys:
         return None

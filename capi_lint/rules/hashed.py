@@ -32,7 +32,6 @@ from capi_lint.hashing import (
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._userdata import (
-    RAW_ONLY_FIELDS,
     Elem,
     analyse,
     is_digest,
@@ -166,7 +165,7 @@ def _odd_elements(ud: Any, ctx: Any, with_external_id: bool = True) -> list[Elem
     out: list[Elem] = []
     if ud.odd and _hashed_mode(ctx):
         out.extend(ud.hashed)
-    if with_external_id:
+    if with_external_id and ud.ext_odd:
         out.extend(ud.ext)
     return out
 
@@ -197,6 +196,8 @@ def uppercase_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     requirements §6.1 [inf] — {CI}
     """
     ud = analyse(event, ctx)
+    if not (ud.odd or ud.ext_odd):
+        return None
     hits = None
     for _key, where, _value, kind in _odd_elements(ud, ctx):
         if kind is UPPER:
@@ -424,13 +425,12 @@ def hash_in_raw_only_field(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §6.9 [doc] — {CI}
     """
-    user_data = event.get("user_data")
-    if type(user_data) is not dict:
+    ud = analyse(event, ctx)
+    if not ud.long_raw:
         return None
     hits = None
-    for key in RAW_ONLY_FIELDS:
-        value = user_data.get(key)
-        if type(value) is not str or not raw_only_digest(value):
+    for key, value in ud.long_raw:
+        if not raw_only_digest(value):
             continue
         if hits is None:
             hits = []
@@ -470,7 +470,7 @@ def external_id_unhashed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     requirements §4.2, §6.8 [doc] (recommendation) — {CI}
     """
     ud = analyse(event, ctx)
-    if not ud.ext or not _hashed_mode(ctx):
+    if not ud.ext_odd or not _hashed_mode(ctx):
         return None
     hits = None
     for _key, where, _value, kind in ud.ext:
@@ -523,7 +523,7 @@ def unknown_appendix(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """
     ud = analyse(event, ctx)
     hits = []
-    for _key, where, value, kind in _odd_elements(ud, ctx):
+    for _key, where, value, kind in _odd_elements(ud, ctx) if ud.odd or ud.ext_odd else ():
         if kind is BAD_APPENDIX:
             suffix = value[65:]
             what = f"a {len(suffix)}-character suffix" if suffix else "a dot"
@@ -724,12 +724,18 @@ def hash_outside_value_set(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     requirements §6.6 [inf] — {CI}
     """
     ud = analyse(event, ctx)
-    if not ud.hashed or not _hashed_mode(ctx):
+    if not ud.closed or not _hashed_mode(ctx):
         return None
     hits = None
     states = None
-    for key, where, value, kind in ud.hashed:
-        if key not in _VALUE_SETS or kind not in _SHA256_SHAPES:
+    for key, where, value, kind in ud.closed:
+        if kind is HashKind.SHA256:
+            if key == "ge":
+                if value in GENDER_HASHES:
+                    continue
+            elif key == "country" and value in country_hashes():
+                continue
+        elif kind not in _SHA256_SHAPES:
             continue
         if key == "st":
             if states is None:
@@ -798,7 +804,7 @@ def pii_in_external_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     requirements §4.2, §6.8 [doc]; [inf] — {CI}
     """
     ud = analyse(event, ctx)
-    if not ud.ext:
+    if not ud.ext_raw:
         return None
     hits = None
     for _key, where, value, kind in ud.ext:

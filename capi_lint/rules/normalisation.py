@@ -350,26 +350,18 @@ def _change(key: str, value: str, norm: str) -> str:
     return ", ".join(parts) or "it differs from its normalised form"
 
 
-def _n_hits(event: dict[str, Any], ctx: Any) -> dict[str, list[Hit]] | None:
-    ud = analyse(event, ctx)
-    if not ud.has_raw:
-        return None
-    cached = ud.n_hits
-    if cached is not None:
-        return cached
-    out: dict[str, list[Hit]] = {}
-    for key, where, value, kind in ud.hashed:
-        if kind is not HashKind.NOT_HASH or is_digest(value.strip()):
-            continue
-        for code, (problem, fix) in _check_value(key, value, ud, ctx).items():
-            out.setdefault(code, []).append(Hit(where, f"{label(where)} {problem}", fix))
-    ud.n_hits = out
-    return out
-
-
-def _get(event: dict[str, Any], ctx: Any, code: str) -> list[Hit] | None:
-    found = _n_hits(event, ctx)
-    return found.get(code) if found else None
+def _get(ud: Any, ctx: Any, code: str) -> list[Hit] | None:
+    """The hits of N rule ``code`` for this event; all N rules are computed on first use."""
+    found = ud.n_hits
+    if found is None:
+        found = {}
+        for key, where, value, kind in ud.hashed:
+            if kind is not HashKind.NOT_HASH or is_digest(value.strip()):
+                continue
+            for n_code, (problem, fix) in _check_value(key, value, ud, ctx).items():
+                found.setdefault(n_code, []).append(Hit(where, f"{label(where)} {problem}", fix))
+        ud.n_hits = found
+    return found.get(code)
 
 
 # --------------------------------------------------------------------------- rules
@@ -402,7 +394,8 @@ def email_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc][3p] — {CI}
     """
-    return _get(event, ctx, "N001")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N001") if ud.has_raw else None
 
 
 @rule("N002", "phone-not-international", Severity.WARNING, Scope.EVENT)
@@ -439,7 +432,8 @@ def phone_not_international(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     ## Source
     requirements §4.2 [doc]; §13.4 Meta SDK probes [sdk] — {CI}
     """
-    return _get(event, ctx, "N002")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N002") if ud.has_raw else None
 
 
 @rule("N003", "phone-junk", Severity.INFO, Scope.EVENT)
@@ -469,7 +463,8 @@ def phone_junk(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc]; Meta SDK probes [sdk] — {CI}
     """
-    return _get(event, ctx, "N003")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N003") if ud.has_raw else None
 
 
 @rule("N004", "state-not-code", Severity.WARNING, Scope.EVENT)
@@ -503,7 +498,8 @@ def state_not_code(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc] — {CI}
     """
-    return _get(event, ctx, "N004")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N004") if ud.has_raw else None
 
 
 @rule("N005", "country-not-alpha2", Severity.WARNING, Scope.EVENT)
@@ -533,7 +529,8 @@ def country_not_alpha2(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc] — {CI}
     """
-    return _get(event, ctx, "N005")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N005") if ud.has_raw else None
 
 
 @rule("N006", "dob-not-yyyymmdd", Severity.WARNING, Scope.EVENT)
@@ -564,7 +561,8 @@ def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc] — {CI}
     """
-    return _get(event, ctx, "N006")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N006") if ud.has_raw else None
 
 
 @rule("N007", "gender-not-m-f", Severity.WARNING, Scope.EVENT)
@@ -592,7 +590,8 @@ def gender_not_m_f(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc] — {CI}
     """
-    return _get(event, ctx, "N007")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N007") if ud.has_raw else None
 
 
 @rule("N008", "zip-format", Severity.INFO, Scope.EVENT)
@@ -623,7 +622,8 @@ def zip_format(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc] — {CI}
     """
-    return _get(event, ctx, "N008")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N008") if ud.has_raw else None
 
 
 @rule("N009", "not-nfc", Severity.WARNING, Scope.EVENT)
@@ -654,7 +654,8 @@ def not_nfc(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §6.7 [inf] — {CI}
     """
-    return _get(event, ctx, "N009")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N009") if ud.has_raw else None
 
 
 @rule("N010", "not-normalised", Severity.INFO, Scope.EVENT)
@@ -689,4 +690,5 @@ def not_normalised(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.2 [doc]; §6.5 — {CI}
     """
-    return _get(event, ctx, "N010")
+    ud = analyse(event, ctx)
+    return _get(ud, ctx, "N010") if ud.has_raw else None
