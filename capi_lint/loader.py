@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from capi_lint.positions import MAX_DEPTH, Locator, scan
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _BOM = b"\xef\xbb\xbf"
+_WS_RE = re.compile(r"[ \t\n\r]*")
 _MISSING = object()
 
 
@@ -312,15 +314,10 @@ def _parse_slow(
             parse_int=_parse_int,
         )
     except json.JSONDecodeError as exc:
-        byte = len(text[: exc.pos].encode("utf-8"))
-        problems.append(
-            Problem(
-                "S001",
-                f"invalid JSON: {exc.msg} (byte {offset + byte})",
-                first_line + exc.lineno - 1,
-                exc.colno,
-            )
-        )
+        pos, msg = _trailing_comma(text, exc.pos) or (exc.pos, exc.msg)
+        byte = len(text[:pos].encode("utf-8"))
+        line, col = Locator(text, first_line).position(pos)
+        problems.append(Problem("S001", f"invalid JSON: {msg} (byte {offset + byte})", line, col))
         return failed
     except RecursionError:
         result = scan(text, record_offsets=False)
@@ -334,6 +331,26 @@ def _parse_slow(
     doc = Document(path, root, text, first_line, line_index, problems)
     _report_scan(doc)
     return doc
+
+
+def _trailing_comma(text: str, pos: int) -> tuple[int, str] | None:
+    """A trailing comma at the comma, whatever the Python version.
+
+    Up to 3.12 the parser reports the closing bracket after it ("Expecting
+    value" / "Expecting property name"), from 3.13 the comma itself.
+    """
+    if pos < len(text) and text[pos] == ",":
+        comma = pos
+    else:
+        comma = len(text[:pos].rstrip(" \t\n\r")) - 1
+        if comma < 0 or text[comma] != ",":
+            return None
+    before = text[:comma].rstrip(" \t\n\r")[-1:]
+    after = _WS_RE.match(text, comma + 1).end()
+    if before not in ("", "[", "{", ",") and after < len(text) and text[after] in "}]":
+        kind = "object" if text[after] == "}" else "array"
+        return comma, f"trailing comma before the end of the {kind}"
+    return None
 
 
 def _parse_int(text: str) -> int | float:

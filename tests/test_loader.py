@@ -135,13 +135,38 @@ def test_binary_garbage_is_not_called_utf16(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- syntax errors
 
 
-def test_syntax_error_position_and_byte_offset(tmp_path: Path) -> None:
+def test_trailing_comma_points_at_the_comma(tmp_path: Path) -> None:
+    # Python 3.13 reports the comma, older versions the bracket after it: we
+    # report the comma on every version.
     text = _clean_text().replace('"order_id": "10001"\n', '"order_id": "10001",\n')
+    text = text.replace('"USD"', '"USD", "note": "\u00e9"', 1)  # a 2-byte character before it
     finding = _one(_check_bytes(tmp_path, "comma.json", text.encode()), "S001")
-    closing = text.index("}", text.index('"10001",'))
-    assert finding.line == text[:closing].count("\n") + 1
-    assert finding.column == closing - text.rfind("\n", 0, closing)
-    assert f"byte {closing}" in finding.message
+    comma = text.index('"10001",') + 7
+    assert finding.line == text[:comma].count("\n") + 1
+    assert finding.column == comma - text.rfind("\n", 0, comma)
+    assert f"(byte {comma + 1})" in finding.message  # bytes: é is two
+    assert "trailing comma before the end of the object" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("[1, 2,\n]", 1, 6, "trailing comma before the end of the array"),
+        ('{"a": [1,], "b": 2}', 1, 9, "trailing comma before the end of the array"),
+        ("[1 2]", 1, 4, "Expecting ',' delimiter"),
+        ("[,]", 1, 2, "Expecting value"),
+        ('{"a": 1,', 1, 9, "Expecting property name"),
+        ('{"a": 1} x', 1, 10, "Extra data"),
+        ("{'a': 1}", 1, 2, "Expecting property name"),
+        ('{"a": tru}', 1, 7, "Expecting value"),
+    ],
+)
+def test_syntax_errors_are_the_same_on_every_python(
+    text: str, line: int, column: int, message: str
+) -> None:
+    finding = _one(lint(text, select=["S001"]), "S001")
+    assert (finding.line, finding.column) == (line, column)
+    assert message in finding.message
 
 
 # --------------------------------------------------------------------------- depth
@@ -482,13 +507,13 @@ def test_byte_offsets_count_from_the_start_of_the_file(tmp_path: Path) -> None:
         for f in _check_bytes(tmp_path, "bom.json", b'\xef\xbb\xbf{"a": 1,}')
         if f.severity is Severity.ERROR
     ]
-    assert [(f.line, f.column) for f in errors] == [(1, 9)]
-    assert "(byte 11)" in errors[0].message
+    assert [(f.line, f.column) for f in errors] == [(1, 8)]
+    assert "(byte 10)" in errors[0].message  # the comma, after the BOM's 3 bytes
     # In JSON Lines: the file offset, not the line's.
     data = b'{"event_name": "Lead", "event_time": 1763799880}\n{"a": \xff}\n[1,]\n'
     found = [f for f in _check_bytes(tmp_path, "x.jsonl", data) if f.code == "S001"]
-    assert [(f.line, f.column) for f in found] == [(2, 7), (3, 4)]
-    bad_byte, bad_bracket = data.index(b"\xff"), data.rindex(b"]")
+    assert [(f.line, f.column) for f in found] == [(2, 7), (3, 3)]
+    bad_byte, bad_bracket = data.index(b"\xff"), data.rindex(b",")
     assert f"byte {bad_byte}" in found[0].message
     assert f"byte {bad_bracket}" in found[1].message
 
