@@ -337,31 +337,33 @@ def test_mask_key_keeps_identifiers_and_masks_personal_data() -> None:
 PII_KEYS = ["ngozi.okonkwo@posteo.de", "+442079460958", "EAAB" + "x7Kq2" * 12]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="S009 (rules/structure.py) prints an unknown key as written "
-    "(`unknown key `<key>` in user_data`), and the finding's pointer "
-    "(/data/0/user_data/<key>) holds it too; capi_lint.mask.mask_key is there for it",
-)
-def test_personal_data_used_as_an_unknown_key_is_not_echoed() -> None:
+def findings_for_pii_keys() -> list[Any]:
     event = website_event()
-    event["user_data"][PII_KEYS[0]] = "x"
-    event[PII_KEYS[1]] = 1
-    event["user_data"][PII_KEYS[2]] = "y"
-    rendered = repr(capi_lint.check(json.dumps({"data": [event]}), now=NOW))
-    assert not [k for k in PII_KEYS if k in rendered]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="S002 (loader._show_key) prints a repeated key as written "
-    '(`key "<key>" appears twice in the same object`), and its pointer holds it too',
-)
-def test_personal_data_used_as_a_duplicate_key_is_not_echoed() -> None:
+    event["user_data"][PII_KEYS[0]] = "x"  # S009
+    event[PII_KEYS[1]] = 1  # S009
+    event["user_data"][PII_KEYS[2]] = "y"  # S009
+    unknown = capi_lint.check(json.dumps({"data": [event]}), now=NOW)
     key = PII_KEYS[0]
     text = f'{{"data": [{{"event_name": "Purchase", "custom_data": {{"{key}": 1, "{key}": 2}}}}]}}'
-    findings = capi_lint.check(text, now=NOW)
-    assert "S002" in {f.code for f in findings}
-    assert key not in repr(findings)
+    duplicate = capi_lint.check(text, now=NOW)  # S002
+    assert {"S002"} <= {f.code for f in duplicate} and {"S009"} <= {f.code for f in unknown}
+    return unknown + duplicate
+
+
+def test_personal_data_used_as_a_key_is_masked_in_messages() -> None:
+    for finding in findings_for_pii_keys():
+        shown = f"{finding.message} {finding.fix}"
+        assert not [k for k in PII_KEYS if k in shown], finding.code
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="S009 and S002 point at the member itself, so the RFC 6901 pointer "
+    "(/data/0/user_data/<key>) holds a key that is personal data; printed by the "
+    "json/sarif/github/junit formats. Needs a contract decision (e.g. point at the "
+    "parent object when mask_key(key) != key).",
+)
+def test_personal_data_used_as_a_key_is_not_in_pointers() -> None:
+    pointers = " ".join(f.pointer for f in findings_for_pii_keys())
+    assert not [k for k in PII_KEYS if k in pointers]
