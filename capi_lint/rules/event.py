@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from capi_lint.mask import mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._util import is_present, mask
@@ -543,7 +544,10 @@ def invalid_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     hint = squashed if squashed in _ACTION_SET else None
     if hint is None:
         hint = _ACTION_HINTS.get(squashed.replace("_", ""))
-    shown = value if len(value) <= 30 else value[:27] + "…"
+    # Shown as written when it is close to a real value or shaped like an
+    # identifier; anything else (an email, a name, a phone) only masked.
+    shown = value if hint else mask_key(value)
+    shown = shown if len(shown) <= 30 else shown[:27] + "…"
     message = f"`action_source` {shown!r} is not one of Meta's values"
     if hint:
         message += f"; did you mean {hint!r}?"
@@ -724,7 +728,8 @@ def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if isinstance(options, list):
         for index, item in enumerate(options):
             if item != "LDU":
-                shown = item if isinstance(item, str) and len(item) <= 20 else mask(item)
+                shown = mask_key(item) if isinstance(item, str) else mask(item)
+                shown = shown if len(shown) <= 20 else shown[:17] + "…"
                 hits.append(
                     Hit(
                         ("data_processing_options", index),

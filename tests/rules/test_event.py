@@ -328,6 +328,13 @@ def test_e010_long_value_is_shortened() -> None:
     assert "x" * 31 not in finding.message
 
 
+@pytest.mark.parametrize("value", ["jo@x.io", "John Smith", "+16505551212", "EAAB" + "x7Kq2" * 8])
+def test_e010_masks_values_that_are_not_identifiers(value: str) -> None:
+    [finding] = hits("E010", website_event(action_source=value))
+    assert value not in finding.message
+    assert value not in (finding.fix or "")
+
+
 @pytest.mark.parametrize("value", [*ACTION_SOURCES, None, "", 3, ["website"]])
 def test_e010_passes(value) -> None:
     assert hits("E010", store_event(action_source=value)) == []
@@ -470,8 +477,9 @@ def test_e013_passes(event) -> None:
 
 
 def test_e013_masks_odd_option_values() -> None:
-    [finding] = hits("E013", dpo(["john.smith@example.com"], 1, 1000))
-    assert "john.smith@example.com" not in finding.message
+    for value in ("john.smith@example.com", "jo@x.io", "Jo Li"):
+        [finding] = hits("E013", dpo([value], 1, 1000))
+        assert value not in finding.message
     [finding] = hits("E013", dpo([{"LDU": True}], 1, 1000))
     assert "object with 1 keys" in finding.message
 
