@@ -403,11 +403,16 @@ def _report_scan(doc: Document) -> None:
         )
     for where, offset, token in result.non_finite:
         line, col = locator.position(offset)
-        shown = token if len(token) <= 12 else token[:10] + "…"
+        if token.lstrip("-") in ("NaN", "Infinity"):
+            message = f"{token} is not a JSON number (RFC 8259 has no NaN or Infinity)"
+        else:
+            # A long digit run could be an identifier: its length, not its digits.
+            shown = token if len(token) <= 12 else f"a {len(token)}-character number"
+            message = f"{shown} overflows to infinity as a double; strict parsers reject it"
         doc.problems.append(
             Problem(
                 "S003",
-                f"{shown} is not a JSON number (RFC 8259 has no NaN or Infinity)",
+                message,
                 line,
                 col,
                 where=where,
