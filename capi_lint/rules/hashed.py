@@ -106,7 +106,7 @@ def _describe_raw(key: str, value: str) -> tuple[str, str]:
     return f"a plain (unhashed) {FIELD_NAMES.get(key, key)}", _hash_fix(key)
 
 
-@rule("H001", "unhashed-value", Severity.ERROR, Scope.EVENT)
+@rule("H001", "unhashed-value", Severity.ERROR, Scope.EVENT, fixable=True)
 def unhashed_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """A hashed field holds a raw value instead of a SHA-256 hash.
 
@@ -170,7 +170,7 @@ def _odd_elements(ud: Any, ctx: Any, with_external_id: bool = True) -> list[Elem
     return out
 
 
-@rule("H002", "uppercase-hash", Severity.WARNING, Scope.EVENT)
+@rule("H002", "uppercase-hash", Severity.WARNING, Scope.EVENT, fixable=True)
 def uppercase_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """A SHA-256 hash is written in uppercase hex.
 
