@@ -82,8 +82,24 @@ def website_event(**overrides: Any) -> dict[str, Any]:
 
 
 def app_event(**overrides: Any) -> dict[str, Any]:
-    extinfo = ["i2", "com.example.shop", "2.1", "2.1.0 (45)", "17.0", "iPhone15,2", "en_US",
-               "PST", "Carrier", "1179", "2556", "3.0", "6", "128", "64", "America/Los_Angeles"]
+    extinfo = [
+        "i2",
+        "com.example.shop",
+        "2.1",
+        "2.1.0 (45)",
+        "17.0",
+        "iPhone15,2",
+        "en_US",
+        "PST",
+        "Carrier",
+        "1179",
+        "2556",
+        "3.0",
+        "6",
+        "128",
+        "64",
+        "America/Los_Angeles",
+    ]
     return _apply(
         {
             "event_name": "AddToCart",
@@ -97,8 +113,11 @@ def app_event(**overrides: Any) -> dict[str, Any]:
                 madid="6D92078A-8246-4BA4-AE5B-76104861E7DC",
                 anon_id="XZ1234567890",
             ),
-            "app_data": {"advertiser_tracking_enabled": 1, "application_tracking_enabled": 1,
-                         "extinfo": extinfo},
+            "app_data": {
+                "advertiser_tracking_enabled": 1,
+                "application_tracking_enabled": 1,
+                "extinfo": extinfo,
+            },
             "custom_data": {"value": 12.5, "currency": "EUR", "content_ids": ["sku-9"]},
         },
         overrides,

@@ -254,6 +254,7 @@ _RANGES = tuple(
 )
 _HOSTNAME = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\.?")
 _V4_PORT = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}:\d+")
+_WHITESPACE = re.compile(r"\s")
 
 
 @lru_cache(maxsize=4096)
@@ -261,7 +262,7 @@ def ip_problem(value: str) -> tuple[str | None, str | None]:
     """(why it is not one address, which non-public range it is in); both None if public."""
     if "," in value:
         return "is a comma-separated list (an X-Forwarded-For chain), not one address", None
-    if value != value.strip() or any(ch.isspace() for ch in value):
+    if _WHITESPACE.search(value):
         return "contains whitespace", None
     if "/" in value:
         return "is a network in CIDR notation, not one address", None
