@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from capi_lint.mask import mask_key
+from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import PointerParts, Severity
 from capi_lint.positions import MAX_DEPTH, Locator, scan
 
@@ -397,7 +397,7 @@ def _report_scan(doc: Document) -> None:
                 "parsers disagree on which value wins",
                 line,
                 col,
-                where=(*parent, key),
+                where=key_pointer(parent, key),
                 fix="keep one of the two members",
             )
         )

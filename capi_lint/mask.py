@@ -105,3 +105,13 @@ def mask_key(key: Any) -> str:
     if _IDENTIFIER.fullmatch(key) and not _TOKEN.match(key) and sum(ch.isdigit() for ch in key) < 7:
         return key
     return mask(key)
+
+
+def key_pointer(parent: tuple[Any, ...], key: Any) -> tuple[Any, ...]:
+    """Where a finding about member ``key`` of ``parent`` points.
+
+    The member itself, unless the key looks like personal data or a token
+    (see :func:`mask_key`): then the object that holds it, so that the key
+    never appears in a JSON pointer of any output format.
+    """
+    return (*parent, key) if isinstance(key, str) and mask_key(key) == key else parent

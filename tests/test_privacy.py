@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-import pytest
 from click.testing import CliRunner
 from helpers import NOW, website_event
 from hypothesis import HealthCheck, given, settings
@@ -356,14 +355,6 @@ def test_personal_data_used_as_a_key_is_masked_in_messages() -> None:
         assert not [k for k in PII_KEYS if k in shown], finding.code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="S009 and S002 point at the member itself, so the RFC 6901 pointer "
-    "(/data/0/user_data/<key>) holds a key that is personal data; printed by the "
-    "json/sarif/github/junit formats. Needs a contract decision (e.g. point at the "
-    "parent object when mask_key(key) != key).",
-)
 def test_personal_data_used_as_a_key_is_not_in_pointers() -> None:
     pointers = " ".join(f.pointer for f in findings_for_pii_keys())
     assert not [k for k in PII_KEYS if k in pointers]

@@ -11,7 +11,7 @@ import difflib
 from typing import Any
 
 from capi_lint import schemas
-from capi_lint.mask import mask_key
+from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, declare, rule
 from capi_lint.rules._util import describe_type
@@ -56,7 +56,8 @@ declare(
 
     ## What it does
     Reports a repeated member name inside one object, at any depth (also inside
-    `user_data`). The finding points at the second occurrence. The same name in
+    `user_data`). The finding points at the second occurrence (at the object
+    holding it when the key looks like personal data). The same name in
     *different* objects (e.g. `event_id` in two events) is fine.
 
     ## Why is this bad?
@@ -381,7 +382,7 @@ def _unknown_hits(problems: list[schemas.SchemaProblem]) -> list[Hit] | None:
             fix = f"rename it to {_q(hint)}"
         else:
             fix = "remove it, or move custom properties into custom_data"
-        hits.append(Hit(p.where, message, fix))
+        hits.append(Hit(key_pointer(p.where[:-1], p.key), message, fix))
     return hits or None
 
 
@@ -408,7 +409,10 @@ def unknown_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     variants (`Event_Name` → `event_name`, `email` → `em`, `phone` → `ph`,
     `client_ip` → `client_ip_address`). Keys inside `custom_data` are custom
     properties and allowed; credential keys are R003's. The known sets are the
-    JSON Schemas shipped in `capi_lint/schemas/`.
+    JSON Schemas shipped in `capi_lint/schemas/`. A key that itself looks like
+    personal data (an email address, a phone number, a token) is shown masked,
+    and the finding then points at the object that holds it, so the key never
+    appears in a JSON pointer.
 
     ## Why is this bad?
     The Graph API rejects the request: `Unexpected key "click_id" on param
