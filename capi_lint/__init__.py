@@ -2,13 +2,28 @@
 
 >>> import capi_lint
 >>> findings = capi_lint.check({"data": [...]}, now="2026-11-23T00:00:00Z")
+
+The names below are imported on first use (PEP 562), so ``import capi_lint``
+stays cheap for the pytest plugin and the command line.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "check": "capi_lint.api",
+    "check_file": "capi_lint.api",
+    "assert_valid": "capi_lint.api",
+    "PayloadError": "capi_lint.api",
+    "Settings": "capi_lint.config",
+    "Finding": "capi_lint.model",
+    "Severity": "capi_lint.model",
+    "predict_coverage": "capi_lint.coverage",
+}
 
 __all__ = [
     "Finding",
@@ -21,11 +36,27 @@ __all__ = [
     "check_file",
     "hash_value",
     "normalize",
+    "predict_coverage",
 ]
 
-from capi_lint.api import PayloadError, assert_valid, check, check_file
-from capi_lint.config import Settings
-from capi_lint.model import Finding, Severity
+if TYPE_CHECKING:
+    from capi_lint.api import PayloadError, assert_valid, check, check_file
+    from capi_lint.config import Settings
+    from capi_lint.coverage import predict_coverage
+    from capi_lint.model import Finding, Severity
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'capi_lint' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
 
 
 def normalize(field: str, value: Any, region: str | None = None) -> str:

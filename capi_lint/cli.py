@@ -156,7 +156,7 @@ def check(
         stdin=click.get_binary_stream("stdin"),
         progress=_progress(not no_progress),
     )
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     reporter = REPORTERS[output_format]
     if output_format == "text":
         color = _use_color(stdout)  # click would strip FORCE_COLOR's codes off a pipe
@@ -236,7 +236,7 @@ def coverage(
         _emit(f"capi-lint: {problem.message}\n", err=True)
     rows = predictor.rows()
     if output_format == "text":
-        _emit(RENDERERS["text"](rows, color=_use_color(click.get_text_stream("stdout"))))
+        _emit(RENDERERS["text"](rows, color=_use_color(sys.stdout)))
     else:
         _emit(RENDERERS[output_format](rows))
 
@@ -337,7 +337,7 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
         raise Usage(str(exc)) from None
     if not quiet:
         _emit("".join(f"capi-lint: {note}\n" for note in notes), err=True)
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     if output_format == "text":
         color = _use_color(stdout)
         _emit(REPORTERS["text"](result, color=color, quiet=quiet), color=color)
@@ -414,7 +414,7 @@ def hash_cmd(field_name: str, region: str | None, show_normalized: bool, value: 
         raise Usage("expected exactly one VALUE (quote a value that has spaces; - reads stdin)")
     text = value[0]
     if text == "-":
-        text = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        text = sys.stdin.readline().rstrip("\r\n")
     try:
         normalised = normalize(field_name, text, code)
     except NormalizationError as exc:  # its message never holds the value
