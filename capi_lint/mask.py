@@ -87,7 +87,7 @@ def mask_token(_value: Any) -> str:
     return "(redacted)"
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/~]{0,63}")
 
 
 def mask_key(key: Any) -> str:
