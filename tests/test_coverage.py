@@ -161,3 +161,40 @@ def test_cli_formats(tmp_path, capsys, fmt) -> None:
         assert "email" in header and "phone" in header
         assert first.startswith("web/website Purchase")
         assert " 50 " in first + " "
+
+
+def test_rule_findings_make_present_values_invalid() -> None:
+    # A raw email (H001), a private IP (U006), an fbc with a seconds timestamp (U009)
+    # are sent, so present, but Meta cannot match them.
+    events = [
+        website_event(),
+        website_event(user_data=user_data(em="jane.doe@example.com")),
+        website_event(user_data=user_data(client_ip_address="10.1.2.3")),
+        website_event(user_data=user_data(fbc="fb.1.1763799000.IwAR2xYzAbCdEfGhIjKl")),
+    ]
+    row = predict_coverage(body(*events), now=NOW)[0]
+    assert row["match_keys"]["email"] == {"present": 100.0, "valid": 75.0}
+    assert row["match_keys"]["ip_address"] == {"present": 100.0, "valid": 75.0}
+    assert row["match_keys"]["fbc"] == {"present": 100.0, "valid": 75.0}
+    assert row["unmatchable_events"] == 0
+
+
+def test_invalid_key_combination_is_unmatchable_even_with_valid_values() -> None:
+    only_location = {"ge": sha("f"), "ct": sha("menlopark"), "st": sha("ca"), "country": sha("us")}
+    events = [
+        store_event(),
+        store_event(user_data=only_location),  # U003: subset of Meta's invalid set 1
+        store_event(user_data={"fn": sha("mary"), "ge": sha("f")}),  # U003: fn + ge
+    ]
+    row = predict_coverage(body(*events), now=NOW)[0]
+    assert row["events"] == 3
+    assert row["unmatchable_events"] == 2
+    assert row["match_keys"]["gender"] == {"present": 66.7, "valid": 66.7}
+
+
+def test_unhashed_external_id_stays_valid() -> None:
+    # H007 is advice (Meta recommends hashing external_id); the ID still matches.
+    row = predict_coverage(body(website_event(user_data=user_data(external_id="crm-42"))), now=NOW)[
+        0
+    ]
+    assert row["match_keys"]["external_id"] == {"present": 100.0, "valid": 100.0}
