@@ -211,6 +211,7 @@ def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
 @click.option("--default-region", default=None, help="ISO country for phones without a code.")
 @click.option("--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode.")
+@click.option("--no-progress", is_flag=True, help="Never draw the progress bar.")
 def coverage(
     paths: tuple[str, ...],
     output_format: str,
@@ -219,6 +220,7 @@ def coverage(
     config_file: str | None,
     default_region: str | None,
     pii: str | None,
+    no_progress: bool,
 ) -> None:
     """Predicted match-key coverage per event name (valid vs. present values)."""
     from capi_lint.coverage import CoveragePredictor
@@ -231,7 +233,7 @@ def coverage(
     except ConfigError as exc:
         raise Usage(str(exc)) from None
     predictor = CoveragePredictor(settings, by=by)
-    problems = predictor.add_paths(list(paths) or ["."])
+    problems = predictor.add_paths(list(paths) or ["."], progress=_progress(not no_progress))
     for problem in problems:
         _emit(f"capi-lint: {problem.message}\n", err=True)
     rows = predictor.rows()

@@ -148,10 +148,16 @@ class CoveragePredictor:
 
     # ------------------------------------------------------------------ input
 
-    def add_paths(self, paths: Iterable[str]) -> list[loader.Problem]:
-        """Read files/directories; returns the problems of inputs that could not be read."""
+    def add_paths(self, paths: Iterable[str], progress: Any = None) -> list[loader.Problem]:
+        """Read files/directories; returns the problems of inputs that could not be read.
+
+        ``progress`` is an optional :class:`capi_lint.progress.Progress`.
+        """
         problems: list[loader.Problem] = []
-        for item in loader.discover(list(paths)):
+        items: Iterable[Any] = loader.discover(list(paths))
+        if progress is not None:
+            items = progress.track(items)
+        for item in items:
             if isinstance(item, tuple):
                 problems.append(item[1])
                 continue
@@ -161,7 +167,10 @@ class CoveragePredictor:
                 continue
             jsonl = item.jsonl if item.jsonl is not None else loader.looks_like_jsonl(raw)
             docs = loader.iter_jsonl(item.path, raw) if jsonl else [loader.parse(item.path, raw)]
+            total = raw.count(b"\n") + 1 if jsonl and progress is not None else 0
             for doc in docs:
+                if total:
+                    progress.lines(doc.first_line, total)
                 if doc.parsed:
                     self.add_document(doc.root, item.path)
         return problems
