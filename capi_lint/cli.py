@@ -26,6 +26,11 @@ def _emit(text: str, err: bool = False, color: bool | None = None) -> None:
     click.echo(text, nl=False, err=err, color=color)
 
 
+def _stdin_bytes() -> Any:
+    # click.get_binary_stream is deprecated in click 8.5.
+    return getattr(sys.stdin, "buffer", sys.stdin)
+
+
 def _use_color(stream: Any) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
@@ -153,7 +158,7 @@ def check(
     result = run(
         paths or ["."],
         settings,
-        stdin=click.get_binary_stream("stdin"),
+        stdin=_stdin_bytes(),
         progress=_progress(not no_progress),
     )
     stdout = sys.stdout
@@ -178,7 +183,7 @@ def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -
     """``--fix`` (then the check goes on) or ``--diff`` (exits here)."""
     from capi_lint.fix import fix_paths
 
-    stdin = None if write else click.get_binary_stream("stdin")
+    stdin = None if write else _stdin_bytes()
     try:
         done = fix_paths(paths, settings, write=write, stdin=stdin)
     except ValueError as exc:  # an unknown --default-region (not personal data)
