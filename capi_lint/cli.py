@@ -46,6 +46,20 @@ def _split(values: Sequence[str]) -> list[str] | None:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
+def _load_settings(config_file: str | None, **flags: Any) -> Any:
+    """The config file (named, or the nearest one) with the command-line flags
+    on top, as Settings; any mistake is a usage error (exit 2)."""
+    for key in ("select", "ignore", "extend_select"):
+        if key in flags:
+            flags[key] = _split(flags[key])
+    try:
+        config_path = Path(config_file) if config_file else find_config(Path.cwd())
+        table = load_config_table(config_path) if config_path else {}
+        return build_settings(table, config_path=str(config_path) if config_path else None, **flags)
+    except ConfigError as exc:
+        raise Usage(str(exc)) from None
+
+
 class Usage(click.ClickException):
     exit_code = EXIT_USAGE
 
@@ -136,23 +150,17 @@ def check(
     """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin)."""
     from capi_lint.runner import run
 
-    try:
-        config_path = Path(config_file) if config_file else find_config(Path.cwd())
-        table = load_config_table(config_path) if config_path else {}
-        settings = build_settings(
-            table,
-            select=_split(select),
-            ignore=_split(ignore),
-            extend_select=_split(extend_select),
-            fail_on=fail_on,
-            now=now,
-            default_region=default_region,
-            pii=pii,
-            dedup_scope=dedup_scope,
-            config_path=str(config_path) if config_path else None,
-        )
-    except ConfigError as exc:
-        raise Usage(str(exc)) from None
+    settings = _load_settings(
+        config_file,
+        select=select,
+        ignore=ignore,
+        extend_select=extend_select,
+        fail_on=fail_on,
+        now=now,
+        default_region=default_region,
+        pii=pii,
+        dedup_scope=dedup_scope,
+    )
     if fix or diff:
         _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)
     result = run(
@@ -231,12 +239,7 @@ def coverage(
     from capi_lint.coverage import CoveragePredictor
     from capi_lint.reporters.coverage_report import RENDERERS
 
-    try:
-        config_path = Path(config_file) if config_file else find_config(Path.cwd())
-        table = load_config_table(config_path) if config_path else {}
-        settings = build_settings(table, now=now, default_region=default_region, pii=pii)
-    except ConfigError as exc:
-        raise Usage(str(exc)) from None
+    settings = _load_settings(config_file, now=now, default_region=default_region, pii=pii)
     predictor = CoveragePredictor(settings, by=by)
     problems = predictor.add_paths(list(paths) or ["."], progress=_progress(not no_progress))
     for problem in problems:
@@ -323,22 +326,23 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
     """Hold the payloads' predicted coverage against Meta's /dataset_quality report."""
     from capi_lint.quality.command import run_command
 
+    settings = _load_settings(
+        opts.pop("config_file"),
+        **{
+            key: opts.pop(key)
+            for key in (
+                "select",
+                "ignore",
+                "extend_select",
+                "fail_on",
+                "now",
+                "default_region",
+                "pii",
+            )
+        },
+    )
+    output_format, quiet = opts.pop("output_format"), opts.pop("quiet")
     try:
-        config_file = opts.pop("config_file")
-        config_path = Path(config_file) if config_file else find_config(Path.cwd())
-        table = load_config_table(config_path) if config_path else {}
-        settings = build_settings(
-            table,
-            select=_split(opts.pop("select")),
-            ignore=_split(opts.pop("ignore")),
-            extend_select=_split(opts.pop("extend_select")),
-            fail_on=opts.pop("fail_on"),
-            now=opts.pop("now"),
-            default_region=opts.pop("default_region"),
-            pii=opts.pop("pii"),
-            config_path=str(config_path) if config_path else None,
-        )
-        output_format, quiet = opts.pop("output_format"), opts.pop("quiet")
         result, notes = run_command(list(paths), settings, **opts)
     except (ConfigError, ValueError) as exc:  # messages never hold a token
         raise Usage(str(exc)) from None
@@ -467,18 +471,7 @@ def serve(
     """
     from capi_lint.serve import REQUESTS_PATH, LintServer
 
-    try:
-        config_path = Path(config_file) if config_file else find_config(Path.cwd())
-        settings = build_settings(
-            load_config_table(config_path) if config_path else {},
-            select=_split(select),
-            ignore=_split(ignore),
-            fail_on=fail_on,
-            now=now,
-            config_path=str(config_path) if config_path else None,
-        )
-    except ConfigError as exc:
-        raise Usage(str(exc)) from None
+    settings = _load_settings(config_file, select=select, ignore=ignore, fail_on=fail_on, now=now)
     try:
         server = LintServer(settings, host, port, log=sys.stderr)
     except OSError as exc:
