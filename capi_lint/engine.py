@@ -9,9 +9,10 @@ disabled or inapplicable rules cost nothing on the hot path.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from capi_lint import envelope as env_mod
 from capi_lint import loader, registry
@@ -116,6 +117,8 @@ class Engine:
     # ----------------------------------------------------------------- sources
 
     def check_source(self, source: loader.Source) -> FileResult:
+        if source.jsonl and source.fs_path is not None and source.data is None:
+            return self._check_jsonl_file(source)
         raw = loader.read_bytes(source)
         if isinstance(raw, loader.Problem):
             return self.problem_result(source.path, raw)
@@ -123,6 +126,20 @@ class Engine:
         if jsonl:
             return self.check_jsonl(source.path, raw)
         return self.check_document(loader.parse(source.path, raw))
+
+    def _check_jsonl_file(self, source: loader.Source) -> FileResult:
+        """A JSON Lines file streamed from disk: memory does not grow with it."""
+        assert source.fs_path is not None
+        try:
+            with source.fs_path.open("rb") as handle:
+                return self.check_jsonl(source.path, handle)
+        except IsADirectoryError:
+            return self.problem_result(source.path, loader.Problem("S001", "is a directory"))
+        except OSError as exc:
+            reason = (exc.strerror or type(exc).__name__).lower()
+            return self.problem_result(
+                source.path, loader.Problem("S001", f"cannot read: {reason}")
+            )
 
     def problem_result(self, path: str, problem: loader.Problem) -> FileResult:
         result = FileResult(path)
@@ -139,7 +156,7 @@ class Engine:
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def check_jsonl(self, path: str, raw: bytes) -> FileResult:
+    def check_jsonl(self, path: str, raw: bytes | BinaryIO) -> FileResult:
         """Stream a JSON Lines file: event lines form one batch over the file;
         request lines are each a batch, and the B statistics also run over all
         of them together."""
@@ -154,10 +171,17 @@ class Engine:
         request_lines = 0
         request_events = 0
         tick = self.line_progress
-        total_lines = raw.count(b"\n") + 1 if tick is not None else 0
+        if tick is None:
+            where = total = None
+        elif isinstance(raw, (bytes, bytearray)):
+            total = raw.count(b"\n") + 1
+            where = None
+        else:  # an open file: the share of its bytes read so far
+            total = os.fstat(raw.fileno()).st_size or 1
+            where = raw.tell
         for doc in loader.iter_jsonl(path, raw):
             if tick is not None:
-                tick(doc.first_line, total_lines)
+                tick(doc.first_line if where is None else where(), total)
             pending: list[_Pending] = []
             if doc.parsed:
                 if isinstance(doc.root, dict) and (

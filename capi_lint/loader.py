@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -435,22 +435,15 @@ def _byte_position(raw: bytes, offset: int, first_line: int) -> tuple[int, int]:
     return line, column
 
 
-def iter_jsonl(path: str, raw: bytes) -> Iterator[Document]:
+def iter_jsonl(path: str, raw: bytes | BinaryIO) -> Iterator[Document]:
     """One document per non-blank line; a bad line does not stop the others.
 
-    A file without any non-blank line is one "empty file" document.
+    ``raw`` is the file's bytes or an open binary file, which is read line by
+    line so that memory does not grow with the file. A file without any
+    non-blank line is one "empty file" document.
     """
-    start = 0
-    number = 0
-    size = len(raw)
     empty = True
-    while start < size:
-        end = raw.find(b"\n", start)
-        if end < 0:
-            end = size
-        number += 1
-        line = raw[start:end]
-        line_start, start = start, end + 1
+    for number, line_start, line in _lines(raw):
         if line.endswith(b"\r"):
             line = line[:-1]
         if not line.strip():
@@ -458,7 +451,26 @@ def iter_jsonl(path: str, raw: bytes) -> Iterator[Document]:
         empty = False
         yield parse(path, line, number, number - 1, line_start)
     if empty:
-        yield parse(path, raw)
+        yield parse(path, b"")
+
+
+def _lines(raw: bytes | BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """(1-based number, byte offset, line without its newline)."""
+    offset = 0
+    if isinstance(raw, (bytes, bytearray)):
+        size = len(raw)
+        number = 0
+        while offset < size:
+            end = raw.find(b"\n", offset)
+            if end < 0:
+                end = size
+            number += 1
+            yield number, offset, bytes(raw[offset:end])
+            offset = end + 1
+        return
+    for number, line in enumerate(raw, 1):
+        yield number, offset, line[:-1] if line.endswith(b"\n") else line
+        offset += len(line)
 
 
 def looks_like_jsonl(raw: bytes) -> bool:
