@@ -129,6 +129,14 @@ def cli() -> None:
     is_flag=True,
     help="Never draw the progress bar (it only appears on a terminal, for long runs).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for many files; 0 = one per core. Small runs stay in one process.",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -146,6 +154,7 @@ def check(
     fix: bool = False,
     diff: bool = False,
     no_progress: bool = False,
+    jobs: int = 0,
 ) -> None:
     """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin)."""
     from capi_lint.runner import run
@@ -168,6 +177,7 @@ def check(
         settings,
         stdin=_stdin_bytes(),
         progress=_progress(not no_progress),
+        jobs=jobs,
     )
     stdout = sys.stdout
     reporter = REPORTERS[output_format]

@@ -6,7 +6,8 @@ so that they all produce the same findings for the same input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,24 +59,98 @@ class RunResult:
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
 
 
+#: Below this much input a process pool costs more than it saves.
+PARALLEL_MIN_BYTES = 1_000_000
+
+
 def run(
-    paths: Iterable[str], settings: Settings, stdin: Any = None, progress: Any = None
+    paths: Iterable[str],
+    settings: Settings,
+    stdin: Any = None,
+    progress: Any = None,
+    jobs: int = 1,
 ) -> RunResult:
     """Check every input; ``progress`` (a :class:`capi_lint.progress.Progress`)
-    is told about each file and each JSON Lines line."""
-    engine = Engine(settings)
+    is told about each file and each JSON Lines line.
+
+    ``jobs``: worker processes for many files (0 = one per core). A pool is
+    used only where it pays: several files, at least PARALLEL_MIN_BYTES in
+    all, and no run-wide duplicate detection (``dedup-scope = run`` needs
+    one process to see every file). Results are the same either way.
+    """
+    items: list[Any] = list(loader.discover(list(paths), stdin=stdin))
+    workers = _workers(jobs, items, settings)
+    tracked: Iterable[Any] = progress.track(items) if progress is not None else items
+    if workers > 1:
+        results = _parallel(items, settings, workers)
+        checked = (result for _item, result in zip(tracked, results, strict=True))
+    else:
+        engine = Engine(settings)
+        if progress is not None:
+            engine.line_progress = progress.lines
+        checked = (_check_one(engine, item) for item in tracked)
     out = RunResult()
-    items: Iterable[Any] = loader.discover(list(paths), stdin=stdin)
-    if progress is not None:
-        items = progress.track(items)
-        engine.line_progress = progress.lines
-    for item in items:
-        if isinstance(item, tuple):
-            path, problem = item
-            result = engine.problem_result(path, problem)
-        else:
-            result = engine.check_source(item)
+    for result in checked:
         result = apply_file_ignores(result, settings)
         out.results.append(result)
         out.summary.add(result)
     return out
+
+
+def _check_one(engine: Engine, item: Any) -> FileResult:
+    if isinstance(item, tuple):
+        path, problem = item
+        return engine.problem_result(path, problem)
+    return engine.check_source(item)
+
+
+def _workers(jobs: int, items: list[Any], settings: Settings) -> int:
+    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
+    files = [i for i in items if isinstance(i, loader.Source) and i.fs_path is not None]
+    if wanted <= 1 or len(files) < 2 or settings.dedup_scope == "run":
+        return 1
+    size = 0
+    for source in files:
+        try:
+            size += source.fs_path.stat().st_size  # type: ignore[union-attr]
+        except OSError:
+            continue
+        if size >= PARALLEL_MIN_BYTES:
+            return min(wanted, len(files))
+    return 1
+
+
+_WORKER_ENGINE: Engine | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    # One engine per worker process (not shared between threads or calls).
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = Engine(settings)
+
+
+def _check_in_worker(item: Any) -> FileResult:
+    assert _WORKER_ENGINE is not None
+    return _check_one(_WORKER_ENGINE, item)
+
+
+def _warm_up() -> None:
+    """Load the slow, lazily imported tables (country and phone data, email
+    syntax) once in the parent, so forked workers share them instead of each
+    loading its own copy."""
+    from capi_lint import hashing
+    from capi_lint.normalize import normalize_or_reason
+
+    hashing.country_hashes()
+    for key, value in (("em", "a@example.com"), ("ph", "+16505551212"), ("country", "US")):
+        normalize_or_reason(key, value)
+
+
+def _parallel(items: list[Any], settings: Settings, workers: int) -> Iterator[FileResult]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    _warm_up()
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(settings,)
+    ) as pool:
+        yield from pool.map(_check_in_worker, items, chunksize=1)
