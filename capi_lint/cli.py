@@ -46,6 +46,30 @@ def _split(values: Sequence[str]) -> list[str] | None:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
+def _settings_options(command: Any) -> Any:
+    """The options every command that builds Settings shares (see _load_settings)."""
+    for option in reversed(
+        (
+            click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601."),
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(dir_okay=False),
+                default=None,
+                help="Config file (.capi-lint.toml or pyproject.toml).",
+            ),
+            click.option(
+                "--default-region", default=None, help="ISO country for phones without a code."
+            ),
+            click.option(
+                "--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode."
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 def _load_settings(config_file: str | None, **flags: Any) -> Any:
     """The config file (named, or the nearest one) with the command-line flags
     on top, as Settings; any mistake is a usage error (exit 2)."""
@@ -92,16 +116,7 @@ def cli() -> None:
     default=None,
     help="Lowest severity that makes the exit code 1 [default: error].",
 )
-@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Config file (.capi-lint.toml or pyproject.toml).",
-)
-@click.option("--default-region", default=None, help="ISO country for phones without a code.")
-@click.option("--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode.")
+@_settings_options
 @click.option(
     "--dedup-scope",
     type=click.Choice(["batch", "file", "run"]),
@@ -230,10 +245,7 @@ def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -
     show_default=True,
     help="One row per event name (default), per action source, or per file and event name.",
 )
-@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
-@click.option("--default-region", default=None, help="ISO country for phones without a code.")
-@click.option("--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode.")
+@_settings_options
 @click.option("--no-progress", is_flag=True, help="Never draw the progress bar.")
 def coverage(
     paths: tuple[str, ...],
@@ -327,10 +339,7 @@ def coverage(
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable (e.g. X003,X009).")
 @click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
-@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
-@click.option("--default-region", default=None, help="ISO country for phones without a code.")
-@click.option("--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode.")
+@_settings_options
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
     """Hold the payloads' predicted coverage against Meta's /dataset_quality report."""
