@@ -545,6 +545,19 @@ def _cookie(event: dict[str, Any], key: str) -> tuple[str, Any] | None:
     return value, parsed
 
 
+def _cookie_format(
+    event: dict[str, Any], ctx: Any, key: str, code: str, fix: str
+) -> list[Hit] | None:
+    """U009 / U013: the cookie's shape, or a creation time in the future."""
+    found = _cookie(event, key)
+    if found is None:
+        return None
+    problem = found[1].problem or _future(found[1], ctx, code)
+    if problem is None:
+        return None
+    return [Hit(("user_data", key), f"`user_data.{key}` {problem}", fix)]
+
+
 def _future(parsed: Any, ctx: Any, code: str) -> str | None:
     created = parsed.created_ms
     if created is None:
@@ -598,20 +611,13 @@ def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §5.1, §5.4, §5.7, §5.8 [doc][3p] — {FBC}
     """
-    found = _cookie(event, "fbc")
-    if found is None:
-        return None
-    _value, parsed = found
-    problem = parsed.problem or _future(parsed, ctx, "U009")
-    if problem is None:
-        return None
-    return [
-        Hit(
-            ("user_data", "fbc"),
-            f"`user_data.fbc` {problem}",
-            "send the _fbc cookie value, or fb.1.<creation time in ms>.<fbclid>",
-        )
-    ]
+    return _cookie_format(
+        event,
+        ctx,
+        "fbc",
+        "U009",
+        "send the _fbc cookie value, or fb.1.<creation time in ms>.<fbclid>",
+    )
 
 
 @rule("U010", "fbc-double-wrapped", Severity.ERROR, Scope.EVENT)
@@ -825,20 +831,7 @@ def fbp_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §5.2, §5.4, §5.7, §5.10 [doc][3p] — {FBC}
     """
-    found = _cookie(event, "fbp")
-    if found is None:
-        return None
-    _value, parsed = found
-    problem = parsed.problem or _future(parsed, ctx, "U013")
-    if problem is None:
-        return None
-    return [
-        Hit(
-            ("user_data", "fbp"),
-            f"`user_data.fbp` {problem}",
-            "send the _fbp cookie value unchanged",
-        )
-    ]
+    return _cookie_format(event, ctx, "fbp", "U013", "send the _fbp cookie value unchanged")
 
 
 # --------------------------------------------------------------------------- U014
