@@ -18,7 +18,7 @@ from capi_lint import envelope as env_mod
 from capi_lint import loader
 from capi_lint.config import Settings, build_settings
 from capi_lint.engine import Context, Engine
-from capi_lint.rules._util import is_present
+from capi_lint.rules._util import agent_name, is_present
 
 #: ``match_key_feedback[].identifier`` -> the user_data keys that carry it
 #: (rules.md "Match-key identifiers"; quality-api.md §2). A tuple inside the
@@ -73,14 +73,6 @@ def channel_of(action_source: Any) -> str:
     if action_source == "physical_store":
         return "offline"
     return action_source if isinstance(action_source, str) and action_source else "unknown"
-
-
-def agent_name(partner_agent: Any) -> str | None:
-    """The ``agent_name`` Meta derives from ``partner_agent``: the partner part of
-    ``<partner>_<major>_<minor>``, lowercased (requirements §1.6)."""
-    if not isinstance(partner_agent, str) or not partner_agent.strip():
-        return None
-    return partner_agent.strip().split("_", 1)[0].lower()
 
 
 @dataclass

@@ -6,7 +6,16 @@ from typing import Any
 
 from capi_lint.mask import mask
 
-__all__ = ["describe_type", "is_present", "mask"]
+__all__ = ["agent_name", "describe_type", "is_present", "mask"]
+
+
+def agent_name(partner_agent: Any) -> str | None:
+    """The ``agent_name`` Meta derives from ``partner_agent``: the partner part of
+    ``<partner>_<major>_<minor>``, lowercased (requirements §1.6). For values off
+    that convention it is a best guess: the text before the first ``_``."""
+    if not isinstance(partner_agent, str) or not partner_agent.strip():
+        return None
+    return partner_agent.strip().split("_", 1)[0].strip().lower()
 
 
 def is_present(value: Any) -> bool:

@@ -13,6 +13,7 @@ import orjson
 from capi_lint.mask import mask
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
+from capi_lint.rules._util import agent_name
 
 _AGENT = re.compile(r"[^_\s]+_\d+_\d+")
 
@@ -67,7 +68,7 @@ def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
         return [Hit(where, "`partner_agent` is empty", "send <partner>_<major>_<minor> or drop it")]
     if _AGENT.fullmatch(agent) or agent in ctx.option("R001", "allow"):
         return None
-    name = agent.strip().split("_", 1)[0].strip().lower()
+    name = agent_name(agent) or ""
     shown = agent if len(agent) <= 40 else agent[:39] + "…"
     return [
         Hit(
