@@ -390,7 +390,6 @@ class Cookie:
         self.double = double
 
 
-@lru_cache(maxsize=4096)
 def parse_cookie(key: str, value: str) -> Cookie | None:
     """Parse an ``fbc`` (key ``"fbc"``) or ``fbp`` value; None for a bare digest (H006's).
 

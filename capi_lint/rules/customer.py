@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
+from socket import AF_INET, AF_INET6, inet_pton
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -222,7 +223,7 @@ def empty_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 # --------------------------------------------------------------------------- U005–U007
 
-#: Non-public ranges: (first, last, version, description).
+#: Non-public ranges: (network, description).
 _RANGES_SPEC = (
     ("0.0.0.0/8", 'an unspecified ("this network")'),
     ("10.0.0.0/8", "a private"),
@@ -248,18 +249,52 @@ _RANGES_SPEC = (
     ("fec0::/10", "a site-local (deprecated)"),
     ("ff00::/8", "a multicast"),
 )
-_RANGES = tuple(
-    (int(net.network_address), int(net.broadcast_address), net.version, text, str(net))
-    for net, text in ((ipaddress.ip_network(spec), text) for spec, text in _RANGES_SPEC)
-)
+_NETWORKS = [(ipaddress.ip_network(spec), text) for spec, text in _RANGES_SPEC]
+#: The ranges by packed address length (4: IPv4, 16: IPv6): (first, last, text, network).
+_RANGES_BY_SIZE = {
+    size: tuple(
+        (int(net.network_address), int(net.broadcast_address), text, str(net))
+        for net, text in _NETWORKS
+        if net.version == version
+    )
+    for size, version in ((4, 4), (16, 6))
+}
+_V4_MAPPED_PREFIX = bytes(10) + b"\xff\xff"
 _HOSTNAME = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\.?")
 _V4_PORT = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}:\d+")
 _WHITESPACE = re.compile(r"\s")
 
 
-@lru_cache(maxsize=4096)
 def ip_problem(value: str) -> tuple[str | None, str | None]:
     """(why it is not one address, which non-public range it is in); both None if public."""
+    # Most values are well-formed: the C parser settles them in well under a
+    # microsecond, where ``ipaddress`` takes several (and an LRU cache does not
+    # help: client addresses rarely repeat within a file).
+    if value.isascii() and "%" not in value and "\0" not in value:
+        try:
+            packed = inet_pton(AF_INET, value)
+        except OSError:
+            try:
+                packed = inet_pton(AF_INET6, value)
+            except OSError:
+                packed = None
+        if packed is not None:
+            return None, _non_public(packed)
+    return _ip_problem_slow(value)
+
+
+def _non_public(packed: bytes) -> str | None:
+    if len(packed) == 16 and packed[:12] == _V4_MAPPED_PREFIX:
+        packed = packed[12:]
+    number = int.from_bytes(packed, "big")
+    for first, last, text, net in _RANGES_BY_SIZE[len(packed)]:
+        if first <= number <= last:
+            return f"{text} address ({net})"
+    return None
+
+
+def _ip_problem_slow(value: str) -> tuple[str | None, str | None]:
+    """`ip_problem` for what the C parser rejects: say what is wrong with it."""
     if "," in value:
         return "is a comma-separated list (an X-Forwarded-For chain), not one address", None
     if _WHITESPACE.search(value):
@@ -278,14 +313,17 @@ def ip_problem(value: str) -> tuple[str | None, str | None]:
         if _HOSTNAME.fullmatch(value) and any(ch.isalpha() for ch in value):
             return "is a host name, not an IP address", None
         return "is not a valid IPv4 or IPv6 address", None
-    if address.version == 6 and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    number = int(address)
-    version = address.version
-    for first, last, net_version, text, net in _RANGES:
-        if net_version == version and first <= number <= last:
-            return None, f"{text} address ({net})"
-    return None, None
+    return None, _non_public(address.packed)
+
+
+def _ip_verdict(event: dict[str, Any], ctx: Any) -> tuple[str | None, str | None] | None:
+    """`ip_problem` of the event's `client_ip_address`, once per event (U005, U006)."""
+    memo = ctx.memo
+    if "ip" in memo:
+        return memo["ip"]
+    value = _ip(event)
+    verdict = memo["ip"] = None if value is None else ip_problem(value)
+    return verdict
 
 
 def _ip(event: dict[str, Any]) -> str | None:
@@ -326,12 +364,10 @@ def invalid_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.3 [doc] — {CI}
     """
-    value = _ip(event)
-    if value is None:
+    verdict = _ip_verdict(event, ctx)
+    if verdict is None or verdict[0] is None:
         return None
-    problem, _range = ip_problem(value)
-    if problem is None:
-        return None
+    problem = verdict[0]
     return [
         Hit(
             ("user_data", "client_ip_address"),
@@ -371,12 +407,10 @@ def non_public_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §4.3 [seed][3p] — {DQ}
     """
-    value = _ip(event)
-    if value is None:
+    verdict = _ip_verdict(event, ctx)
+    if verdict is None or verdict[1] is None:
         return None
-    _problem, where = ip_problem(value)
-    if where is None:
-        return None
+    where = verdict[1]
     return [
         Hit(
             ("user_data", "client_ip_address"),
@@ -532,24 +566,32 @@ def invalid_user_agent(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 # --------------------------------------------------------------------------- U009–U013
 
 
-def _cookie(event: dict[str, Any], key: str) -> tuple[str, Any] | None:
+def _cookie(event: dict[str, Any], key: str, ctx: Any) -> tuple[str, Any] | None:
+    """(value, parsed) of the event's `fbc` / `fbp`, parsed once per event."""
+    memo = ctx.memo
+    slot = _COOKIE_SLOT[key]
+    if slot in memo:
+        return memo[slot]
+    found = None
     user_data = event.get("user_data")
-    if type(user_data) is not dict:
-        return None
-    value = user_data.get(key)
-    if type(value) is not str or not value or value.isspace():
-        return None
-    parsed = parse_cookie(key, value)
-    if parsed is None:
-        return None
-    return value, parsed
+    if type(user_data) is dict:
+        value = user_data.get(key)
+        if type(value) is str and value and not value.isspace():
+            parsed = parse_cookie(key, value)
+            if parsed is not None:
+                found = value, parsed
+    memo[slot] = found
+    return found
+
+
+_COOKIE_SLOT = {"fbc": "fbc cookie", "fbp": "fbp cookie"}
 
 
 def _cookie_format(
     event: dict[str, Any], ctx: Any, key: str, code: str, fix: str
 ) -> list[Hit] | None:
     """U009 / U013: the cookie's shape, or a creation time in the future."""
-    found = _cookie(event, key)
+    found = _cookie(event, key, ctx)
     if found is None:
         return None
     problem = found[1].problem or _future(found[1], ctx, code)
@@ -645,7 +687,7 @@ def fbc_double_wrapped(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §5.8 [3p] — {FBC}
     """
-    found = _cookie(event, "fbc")
+    found = _cookie(event, "fbc", ctx)
     if found is None or not found[1].double:
         return None
     return [
@@ -712,7 +754,7 @@ def fbclid_modified(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §5.5, §5.9 [doc][3p] — {FBC}
     """
-    found = _cookie(event, "fbc")
+    found = _cookie(event, "fbc", ctx)
     if found is None:
         return None
     fbclid = found[1].id

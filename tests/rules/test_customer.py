@@ -16,8 +16,10 @@ from helpers import (
     user_data,
     website_event,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
-from capi_lint.rules import _userdata
+from capi_lint.rules import _userdata, customer
 from capi_lint.rules.customer import ip_problem, url_fbclid
 
 U = ["U"]
@@ -140,6 +142,27 @@ def test_public_addresses(value: str) -> None:
 def test_non_public_addresses(value: str) -> None:
     problem, where = ip_problem(value)
     assert problem is None and where is not None
+
+
+def _address_texts():
+    def forms(address):
+        text = str(address)
+        out = [text, text.upper()]
+        if address.version == 6:
+            out.append(address.exploded)
+        else:
+            out += [f"::ffff:{text}", f"::{text}", ".".join(f"0{p}" for p in text.split("."))]
+        return st.sampled_from(out)
+
+    return st.ip_addresses().flatmap(forms) | st.text(
+        alphabet="0123456789abcdefABCDEF.:%[]/, x\0\ud800٣", max_size=45
+    )
+
+
+@given(_address_texts())
+def test_fast_ip_parse_agrees_with_ipaddress(value: str) -> None:
+    # The inet_pton fast path must say exactly what the ipaddress-based path says.
+    assert ip_problem(value) == customer._ip_problem_slow(value)
 
 
 def test_hashed_ip_is_h006_not_u005() -> None:
