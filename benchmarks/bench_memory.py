@@ -30,14 +30,13 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def write_file(path: str, megabytes: int) -> int:
-    chunk = traffic.jsonl(5_000)
+    # Each chunk continues the numbering: event_ids, order_ids and users stay
+    # unique, as in a real export (repeats would only measure the findings list).
     events = 0
     with open(path, "wb") as out:
-        seed = 0
         while out.tell() < megabytes * 1_000_000:
-            out.write(chunk if seed == 0 else traffic.jsonl(5_000, seed=seed))
+            out.write(traffic.jsonl(5_000, seed=events, start=events))
             events += 5_000
-            seed += 1
     return events
 
 

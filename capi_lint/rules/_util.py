@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from capi_lint.mask import mask
 
-__all__ = ["agent_name", "describe_type", "is_present", "mask"]
+__all__ = ["WINDOW", "RecentKeys", "agent_name", "describe_type", "is_present", "mask"]
 
 
 def agent_name(partner_agent: Any) -> str | None:
@@ -44,3 +45,46 @@ def describe_type(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return "a number with a decimal point"
     return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+#: Default of the `window` option: distinct keys a comparing rule remembers per batch.
+WINDOW = 20_000
+
+
+class RecentKeys:
+    """A dict that keeps only its ``limit`` most recently added keys.
+
+    The rules that compare each event with earlier ones keep their per-key
+    state here, so memory stays flat on a JSON Lines file of any size: each
+    event is compared with the last ``limit`` distinct keys (the rule option
+    ``window``). A request holds at most 1,000 events, so a request body is
+    always compared whole.
+    """
+
+    __slots__ = ("_order", "data", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.data: dict[Any, Any] = {}
+        self._order: deque[Any] = deque()
+        self.limit = limit
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def get(self, key: Any) -> Any:
+        return self.data.get(key)
+
+    def add(self, key: Any, value: Any) -> None:
+        """Remember ``key`` (not already present), forgetting the oldest key past the limit."""
+        self.data[key] = value
+        order = self._order
+        order.append(key)
+        if len(order) > self.limit:
+            self.data.pop(order.popleft(), None)
+
+    def setdefault(self, key: Any, value: Any) -> Any:
+        found = self.data.get(key)
+        if found is None:
+            self.add(key, value)
+            return value
+        return found

@@ -16,14 +16,17 @@ batch, never with the events' size.
 from __future__ import annotations
 
 import datetime as _dt
+import heapq
 import ipaddress
 import math
+from operator import itemgetter
 from typing import Any
 
 from capi_lint.hashing import is_valid_hash
 from capi_lint.mask import mask
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
+from capi_lint.rules._util import WINDOW, RecentKeys
 
 #: How many indexes a finding lists (message shows the first five).
 _KEEP = 10
@@ -288,13 +291,19 @@ class SameValueEverywhere:
 
 
 class _ValueCounter:
-    """Counts per value, plus the first indexes of the first distinct values."""
+    """Counts per value, plus the first indexes of the first distinct values.
 
-    __slots__ = ("counts", "samples")
+    Exact up to ``2 * limit`` distinct values; past that, only the ``limit``
+    most frequent are kept, so memory stays flat and a count can only come
+    out short (a rule that fires on a large count never fires wrongly).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("counts", "limit", "samples")
+
+    def __init__(self, limit: int = WINDOW) -> None:
         self.counts: dict[int, int] = {}
         self.samples: dict[int, list[int]] = {}
+        self.limit = limit
 
     def add(self, value: int, index: int) -> None:
         counts = self.counts
@@ -303,6 +312,8 @@ class _ValueCounter:
             counts[value] = 1
             if len(self.samples) < _SAMPLED_VALUES:
                 self.samples[value] = [index]
+            if len(counts) > 2 * self.limit:
+                self.counts = dict(heapq.nlargest(self.limit, counts.items(), key=itemgetter(1)))
             return
         counts[value] = seen + 1
         sample = self.samples.get(value)
@@ -374,7 +385,10 @@ class SingleTimeOfDay:
                 return None
         self.count += 1
         self.tods.add(seconds % 86_400, index)
-        self.times.add(seconds)
+        # Past 86,400 distinct times there are more times than times of day can
+        # ever be, which is all `finish` asks of this set: it need not grow further.
+        if len(self.times) <= 86_400:
+            self.times.add(seconds)
         return None
 
     def finish(self) -> list[Hit] | None:
@@ -482,7 +496,7 @@ def _id_text(value: Any) -> str | None:
     return None
 
 
-@rule("B005", "duplicate-order-id", Severity.WARNING, Scope.BATCH)
+@rule("B005", "duplicate-order-id", Severity.WARNING, Scope.BATCH, options={"window": WINDOW})
 class DuplicateOrderId:
     """The same `order_id` appears on two events with the same name.
 
@@ -510,6 +524,11 @@ class DuplicateOrderId:
     Send each order once, and use the order ID as `event_id` so Meta drops
     repeats.
 
+    ## Options
+    `window` (20000): each event is compared with the last `window` distinct
+    orders of its batch (a request, or all the event lines of a JSON Lines
+    file), so a file of any size is linted in flat memory.
+
     ## Source
     requirements §9.6, §9.7 [sdk: OCU `NonUniqueOrderIdItemNum`] — {OFF}
     """
@@ -517,7 +536,8 @@ class DuplicateOrderId:
     __slots__ = ("count", "indexes", "pair", "seen")
 
     def __init__(self, ctx: Any) -> None:
-        self.seen: dict[tuple[str, Any, Any], int] = {}
+        #: hash((order_id, event_name, item_number)) -> index of its first event.
+        self.seen = RecentKeys(ctx.option("B005", "window"))
         self.count = 0
         self.indexes: list[int] = []
         self.pair: tuple[int, int] | None = None
@@ -536,7 +556,7 @@ class DuplicateOrderId:
             return None
         item = custom.get("item_number")
         key = (order, name, item if item is None else _id_text(item))
-        first = self.seen.setdefault(key, index)
+        first = self.seen.setdefault(hash(key), index)
         if first != index:
             self.count += 1
             if self.pair is None:
@@ -589,8 +609,9 @@ class _IpUsers:
     __slots__ = ("count", "flagged", "indexes", "last", "values")
 
     def __init__(self) -> None:
-        #: distinct values of external_id, em, fbp seen on this IP.
-        self.values: tuple[set[Any], set[Any], set[Any]] = (set(), set(), set())
+        #: distinct values of external_id, em, fbp seen on this IP: lists, as
+        #: they stop at min-users entries (a set would take three times the memory).
+        self.values: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
         self.indexes: list[int] = []
         self.count = 0
         self.flagged = False
@@ -603,7 +624,7 @@ class _IpUsers:
     "shared-ip-many-users",
     Severity.WARNING,
     Scope.BATCH,
-    options={"min-users": 5},
+    options={"min-users": 5, "window": WINDOW},
 )
 class SharedIpManyUsers:
     """One IP address is used by many different users.
@@ -631,19 +652,24 @@ class SharedIpManyUsers:
     `X-Forwarded-For` set by your own proxy), not the server's.
 
     ## Options
-    `min-users` (5).
+    `min-users` (5). `window` (20000): the IPs of the last `window` distinct
+    addresses are followed (an IP that reached `min-users` always is), so a
+    JSON Lines file of any size is linted in flat memory.
 
     ## Source
     requirements §4.3 [seed: DQ diagnostic][3p: Adsmurai #15] — {CI}
     """
 
-    __slots__ = ("first", "ips", "minimum")
+    __slots__ = ("first", "flagged", "ips", "minimum")
 
     def __init__(self, ctx: Any) -> None:
         self.minimum = ctx.option("B006", "min-users")
         #: IP -> (index, external_id, em, fbp) of its first event, until a second one.
-        self.first: dict[str, tuple[int, Any, Any, Any]] = {}
-        self.ips: dict[str, _IpUsers] = {}
+        self.first = RecentKeys(ctx.option("B006", "window"))
+        #: IP -> its users, for IPs seen more than once.
+        self.ips = RecentKeys(ctx.option("B006", "window"))
+        #: The IPs that reached min-users (kept whatever the window).
+        self.flagged: dict[str, _IpUsers] = {}
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
         user = event.get("user_data")
@@ -652,17 +678,22 @@ class SharedIpManyUsers:
         ip = user.get("client_ip_address")
         if type(ip) is not str or not ip:
             return None
-        state = self.ips.get(ip)
+        state = self.flagged.get(ip) or self.ips.get(ip)
         if state is None:
             first = self.first.get(ip)
             if first is None:
                 # Most IPs occur once: keep references, normalise only on a repeat.
-                self.first[ip] = (index, user.get("external_id"), user.get("em"), user.get("fbp"))
+                self.first.add(
+                    ip, (index, user.get("external_id"), user.get("em"), user.get("fbp"))
+                )
                 return None
-            del self.first[ip]
-            state = self.ips[ip] = _IpUsers()
+            # The entry in `first` is shadowed from now on and ages out of the window.
+            state = _IpUsers()
+            self.ips.add(ip, state)
             self._add(state, first[0], first[1:])
         self._add(state, index, (user.get("external_id"), user.get("em"), user.get("fbp")))
+        if state.flagged and ip not in self.flagged:
+            self.flagged[ip] = state
         return None
 
     def _add(self, state: _IpUsers, index: int, values: tuple[Any, ...]) -> None:
@@ -674,15 +705,15 @@ class SharedIpManyUsers:
         state.last = values
         for seen, raw in zip(state.values, values, strict=True):
             value = _user_value(raw)
-            if value is not None:
-                seen.add(value)
+            if value is not None and value not in seen:
+                seen.append(value)
                 if len(seen) >= self.minimum:
                     state.flagged = True
 
     def finish(self) -> list[Hit] | None:
         hits = None
-        for ip, state in self.ips.items():
-            if not state.flagged or not _public(ip.strip()):
+        for ip, state in self.flagged.items():
+            if not _public(ip.strip()):
                 continue
             hits = hits or []
             hits.append(

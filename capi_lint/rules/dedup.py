@@ -14,7 +14,7 @@ import orjson
 
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
-from capi_lint.rules._util import is_present
+from capi_lint.rules._util import WINDOW, RecentKeys, is_present
 
 #: Sources whose events Meta deduplicates against the Pixel / app SDK (D001).
 _PAIRED_SOURCES = frozenset({"website", "app"})
@@ -180,7 +180,8 @@ class _Store:
 
     def __init__(self, limit: int) -> None:
         self.keys: dict[int, int] = {}
-        self.pending: list[tuple[dict[tuple[str, str], int], int]] = []
+        #: (hash of (event_id, event_name) -> index, packed file and batch number)
+        self.pending: list[tuple[dict[int, int], int]] = []
         self.paths: list[str] = []
         self.path: str | None = None
         self.batches = 0
@@ -195,7 +196,7 @@ class _Store:
                 if len(keys) >= limit:
                     self.full = True
                     break
-                keys.setdefault(hash(pair), base | index)
+                keys.setdefault(pair, base | index)
         self.pending.clear()
 
 
@@ -204,7 +205,7 @@ class _Store:
     "duplicate-event-id",
     Severity.WARNING,
     Scope.BATCH,
-    options={"max-keys": 1_000_000},
+    options={"max-keys": 1_000_000, "window": WINDOW},
 )
 class DuplicateEventId:
     """Two events share `event_id` and `event_name`.
@@ -241,7 +242,10 @@ class DuplicateEventId:
 
     ## Options
     `max-keys` (1000000): cap on the keys kept across batches for
-    `--dedup-scope file|run`.
+    `--dedup-scope file|run`. `window` (20000): within one batch (a request,
+    or all the event lines of a JSON Lines file) each event is compared with
+    the last `window` distinct keys, so a file of any size is linted in flat
+    memory.
 
     ## Source
     requirements §11.4, §11.5, §11.6 [doc] — {DEDUP}, {SE}
@@ -250,7 +254,8 @@ class DuplicateEventId:
     __slots__ = ("batch", "path_no", "seen", "store")
 
     def __init__(self, ctx: Any) -> None:
-        self.seen: dict[tuple[str, str], int] = {}
+        #: hash((event_id, event_name)) -> index of its first event.
+        self.seen = RecentKeys(ctx.option("D003", "window"))
         self.store: _Store | None = None
         self.batch = 0
         self.path_no = 0
@@ -282,7 +287,7 @@ class DuplicateEventId:
         name = event.get("event_name")
         if type(name) is not str:
             return None
-        pair = (key, name)
+        pair = hash((key, name))
         first = self.seen.setdefault(pair, index)
         if first != index:
             return [self._hit(name, f"event {first}")]
@@ -295,7 +300,7 @@ class DuplicateEventId:
             self.batch = store.batches
         if not store.keys:
             return None
-        packed = store.keys.get(hash(pair))
+        packed = store.keys.get(pair)
         if packed is None:
             return None
         return [self._hit(name, self._where(packed))]
@@ -321,7 +326,7 @@ class DuplicateEventId:
         store = self.store
         if store is None or not self.batch:
             return None
-        store.pending.append((self.seen, (self.path_no << 64) | (self.batch << 32)))
+        store.pending.append((self.seen.data, (self.path_no << 64) | (self.batch << 32)))
         if store.full and not store.warned:
             store.warned = True
             return [
@@ -364,7 +369,7 @@ def _different_users(a: tuple[Any, ...] | None, b: tuple[Any, ...] | None) -> st
     return None
 
 
-@rule("D004", "event-id-reused", Severity.INFO, Scope.BATCH)
+@rule("D004", "event-id-reused", Severity.INFO, Scope.BATCH, options={"window": WINDOW})
 class EventIdReused:
     """One `event_id` is used for different events or different people.
 
@@ -392,6 +397,11 @@ class EventIdReused:
     Generate a unique ID per event (order number, or a random UUID shared by
     the browser and server copies of the event).
 
+    ## Options
+    `window` (20000): each event is compared with the last `window` distinct
+    event IDs of its batch (a request, or all the event lines of a JSON Lines
+    file), so a file of any size is linted in flat memory.
+
     ## Source
     requirements §11.6 [doc][3p: facebook-for-woocommerce #1771] — {OED}
     """
@@ -400,7 +410,7 @@ class EventIdReused:
 
     def __init__(self, ctx: Any) -> None:
         #: event_id -> (index, event_name, user values) of its first event.
-        self.first: dict[str, tuple[int, Any, tuple[Any, ...] | None]] = {}
+        self.first = RecentKeys(ctx.option("D004", "window"))
         #: event_id -> distinct names, only for IDs seen more than once.
         self.names: dict[str, set[Any]] = {}
         self.reported: set[str] = set()
@@ -414,7 +424,7 @@ class EventIdReused:
             name = None
         first = self.first.get(key)
         if first is None:
-            self.first[key] = (index, name, _user_values(event))
+            self.first.add(key, (index, name, _user_values(event)))
             return None
         if key in self.reported:
             return None
@@ -507,7 +517,7 @@ def event_id_suspicious(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ]
 
 
-@rule("D006", "identical-events-no-id", Severity.WARNING, Scope.BATCH)
+@rule("D006", "identical-events-no-id", Severity.WARNING, Scope.BATCH, options={"window": WINDOW})
 class IdenticalEventsNoId:
     """Two events without `event_id` are identical.
 
@@ -534,6 +544,11 @@ class IdenticalEventsNoId:
     Remove the duplicate, and send an `event_id` (the order number) so that a
     repeat is dropped by Meta instead of counted.
 
+    ## Options
+    `window` (20000): each event is compared with the last `window` distinct
+    events without an ID of its batch (a request, or all the event lines of a JSON Lines
+    file), so a file of any size is linted in flat memory.
+
     ## Source
     requirements §11.5 [doc] — {DEDUP}
     """
@@ -541,7 +556,8 @@ class IdenticalEventsNoId:
     __slots__ = ("seen",)
 
     def __init__(self, ctx: Any) -> None:
-        self.seen: dict[bytes, int] = {}
+        #: hash of the compared fields -> index of the first such event.
+        self.seen = RecentKeys(ctx.option("D006", "window"))
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
         if _has_id(event.get("event_id")):
@@ -558,7 +574,7 @@ class IdenticalEventsNoId:
             )
         except (TypeError, orjson.JSONEncodeError):
             return None
-        first = self.seen.setdefault(key, index)
+        first = self.seen.setdefault(hash(key), index)
         if first == index:
             return None
         return [

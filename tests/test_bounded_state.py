@@ -1,0 +1,87 @@
+"""The comparing batch rules keep flat memory on JSON Lines files of any size.
+
+Each remembers the last `window` distinct keys (rules/_util.RecentKeys); a
+duplicate inside the window is found, one further back is not, and what a
+rule has already concluded (an IP that reached min-users) is never forgotten.
+"""
+
+from __future__ import annotations
+
+import json
+
+from helpers import lint, sha, user_data, website_event
+
+from capi_lint.rules._util import RecentKeys
+from capi_lint.rules.batch import _ValueCounter
+
+
+def _jsonl(events: list[dict]) -> str:
+    return "".join(json.dumps(e) + "\n" for e in events)
+
+
+def _event(i: int, **overrides) -> dict:
+    return website_event(event_id=f"ev-{i}", **overrides)
+
+
+def test_recent_keys_forgets_the_oldest_past_the_limit() -> None:
+    recent = RecentKeys(3)
+    for key in "abcd":
+        assert recent.setdefault(key, key.upper()) == key.upper()
+    assert len(recent) == 3
+    assert recent.get("a") is None
+    assert recent.setdefault("b", "other") == "B"
+    assert [recent.get(k) for k in "bcd"] == ["B", "C", "D"]
+
+
+def _duplicate_at_distance(distance: int, window: int) -> list[str]:
+    events = [_event(i) for i in range(distance)]
+    events.append(_event(0))
+    config = {"select": ["D003"], "options": {"D003": {"window": window}}}
+    return [f"{f.line}:{f.pointer}" for f in lint(_jsonl(events), **config)]
+
+
+def test_d003_finds_a_duplicate_inside_the_window() -> None:
+    assert _duplicate_at_distance(5, window=5) == ["6:/event_id"]
+
+
+def test_d003_forgets_keys_beyond_the_window() -> None:
+    assert _duplicate_at_distance(6, window=5) == []
+
+
+def test_b005_window_bounds_the_order_ids_compared() -> None:
+    def events(gap: int) -> str:
+        rows = [_event(0, custom_data={"order_id": "o-1", "value": 1, "currency": "USD"})]
+        rows += [
+            _event(i, custom_data={"order_id": f"o-x{i}", "value": 1, "currency": "USD"})
+            for i in range(1, gap)
+        ]
+        rows.append(_event(gap, custom_data={"order_id": "o-1", "value": 2, "currency": "USD"}))
+        return _jsonl(rows)
+
+    config = {"select": ["B005"], "options": {"B005": {"window": 4}}}
+    assert [f.code for f in lint(events(4), **config)] == ["B005"]
+    assert lint(events(6), **config) == []
+
+
+def test_b006_keeps_a_flagged_ip_after_it_leaves_the_window() -> None:
+    shared = "31.13.64.35"
+    rows = [
+        _event(i, user_data=user_data(client_ip_address=shared, em=sha(f"u{i}@example.org")))
+        for i in range(5)
+    ]
+    # Many other addresses push the shared one out of a window of 3.
+    rows += [
+        _event(10 + i, user_data=user_data(client_ip_address=f"31.13.65.{i}")) for i in range(10)
+    ]
+    config = {"select": ["B006"], "options": {"B006": {"window": 3}}}
+    assert [f.code for f in lint(_jsonl(rows), **config)] == ["B006"]
+
+
+def test_value_counter_stays_bounded_and_keeps_the_dominant_value() -> None:
+    counter = _ValueCounter(limit=10)
+    for index in range(1000):
+        counter.add(index, index)  # 1000 distinct values...
+        counter.add(-1, index)  # ...and one that dominates
+    assert len(counter.counts) <= 20
+    value, count, _ = counter.top()
+    assert (value, count) == (-1, 1000)
