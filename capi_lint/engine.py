@@ -39,6 +39,7 @@ class Context:
         "request",
         "settings",
         "shared",
+        "text",
     )
 
     def __init__(
@@ -59,6 +60,8 @@ class Context:
         #: Per-event scratch space shared by rules that derive the same thing
         #: (e.g. the schema walk behind S009 and S010); cleared between events.
         self.memo: dict[str, Any] = {}
+        #: The document's JSON text as read (bytes or str), None for Python objects.
+        self.text: str | bytes | None = None
 
     def option(self, code: str, name: str) -> Any:
         return self.settings.resolved_options[code][name]
@@ -188,6 +191,7 @@ class Engine:
                     "event_name" in doc.root or "event_time" in doc.root
                 ):
                     ctx.kind = env_mod.EVENT
+                    ctx.text = doc.text
                     self._run_document_checks(doc.root, ctx, pending)
                     self._check_event(doc.root, (), event_lines, ctx, pending, event_batch)
                     event_lines += 1
@@ -220,6 +224,7 @@ class Engine:
         ctx.kind = envelope.kind
         ctx.request = envelope.request
         ctx.envelope = envelope
+        ctx.text = doc.text
         for code, hit in envelope.hits:
             rule = self._rules[code]
             if code in self._enabled:

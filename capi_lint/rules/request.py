@@ -203,10 +203,14 @@ def _suspect(root: Any, ctx: Any) -> bool:
     ``user_data``, ``custom_data`` or ``app_data``, or ``access_token`` in an
     event's URL. Keys elsewhere are found when the walk runs for another reason.
     """
-    try:
-        blob = orjson.dumps(root)
-    except (TypeError, orjson.JSONEncodeError):
-        return True  # e.g. an integer beyond 64 bits: walk without the pre-check
+    blob = ctx.text
+    if type(blob) is not bytes or b"\\" in blob:
+        # Without escapes the text as read holds "EAA" exactly where its
+        # re-serialisation would; with them (or no text), serialise.
+        try:
+            blob = orjson.dumps(root)
+        except (TypeError, orjson.JSONEncodeError):
+            return True  # e.g. an integer beyond 64 bits: walk without the pre-check
     if _has_eaa(blob):
         return True
     if type(root) is not dict:

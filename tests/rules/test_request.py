@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import NOW, app_event, body, codes, lint, store_event, website_event
 
+import capi_lint
 from capi_lint import cli
 from capi_lint.engine import Context
 from capi_lint.rules.request import _has_eaa, credential_in_payload
@@ -157,9 +158,23 @@ def test_r003_big_integers_fall_back_to_the_walk() -> None:
     event["custom_data"]["big"] = 10**30
     event["custom_data"]["t"] = TOKEN
     ctx = Context.__new__(Context)
-    ctx.kind, ctx.envelope = "event", None
+    ctx.kind, ctx.envelope, ctx.text = "event", None, None
     hits = credential_in_payload(event, ctx)
     assert [h.where for h in hits or []] == [("custom_data", "t")]
+
+
+@pytest.mark.parametrize("escaped", [False, True])
+def test_r003_token_in_json_lines_text_with_and_without_escapes(escaped: bool) -> None:
+    # The EAA pre-check reads the line as read unless it holds escapes.
+    event = website_event()
+    event["custom_data"]["t"] = TOKEN
+    line = json.dumps(event)
+    if escaped:
+        line = line.replace(TOKEN, "\\u0045" + TOKEN[1:])
+    findings = capi_lint.check(line + "\n" + json.dumps(website_event()) + "\n")
+    assert [(f.code, f.line, f.pointer) for f in findings if f.code == "R003"] == [
+        ("R003", 1, "/custom_data/t")
+    ]
 
 
 def test_r003_eaa_scan() -> None:
