@@ -596,9 +596,19 @@ class InconsistentHashing:
         self.hashed_mode = _hashed_mode(ctx)
         #: field -> [first index where hashed, first index where raw, reported]
         self.seen: dict[str, list[Any]] = {}
+        #: Some value was raw: from then on every element is compared.
+        self.any_raw = False
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
         ud = analyse(event, self.ctx)
+        if not self.any_raw and not ud.has_raw and not ud.ext_raw:
+            # Everything hashed so far and here: only note where each key was first hashed.
+            seen = self.seen
+            for elems in (ud.hashed if self.hashed_mode else (), ud.ext):
+                for key, *_ in elems:
+                    if key not in seen:
+                        seen[key] = [index, None, False]
+            return None
         hits = None
         if self.hashed_mode and ud.hashed:
             hits = self._check(index, ud.hashed, hits)
@@ -611,6 +621,8 @@ class InconsistentHashing:
         for key, where, value, kind in elems:
             hashed = kind is not NOT_HASH or is_digest(value.strip())
             slot = 0 if hashed else 1
+            if not hashed:
+                self.any_raw = True
             state = seen.get(key)
             if state is None:
                 state = seen[key] = [None, None, False]
