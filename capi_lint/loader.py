@@ -483,6 +483,13 @@ def looks_like_jsonl(raw: bytes) -> bool:
         return False
     except orjson.JSONDecodeError:
         pass
+    try:
+        # One document orjson rejects (NaN, a number past 64 bits, an escaped
+        # lone surrogate) is still one document.
+        json.loads(stripped.removeprefix(_BOM))
+        return False
+    except (ValueError, RecursionError):
+        pass
     lines = [ln.strip() for ln in stripped.split(b"\n") if ln.strip()]
     if len(lines) < 2:
         return False

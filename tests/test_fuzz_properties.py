@@ -30,7 +30,7 @@ from test_privacy import assert_private, invoke
 from test_robustness import SETTINGS, capi_payloads, resolve
 
 import capi_lint
-from capi_lint import envelope, loader
+from capi_lint import envelope
 from capi_lint.fix import HASHED_KEYS, FixResult, fix_bytes, fix_text, render_diff
 from capi_lint.hashing import country_from_hash
 from capi_lint.model import Finding, format_pointer, parse_pointer
@@ -194,11 +194,9 @@ def test_text_and_object_give_the_same_findings(case: Injected, form: tuple) -> 
     if _has_surrogate(text):
         assert "S001" in {f.code for f in capi_lint.check(text, now=NOW)}
         return
-    # Known bugs, each pinned by an xfail test below; drop the guard with the xfail.
+    # A known bug, pinned by an xfail test below; drop the guard with the xfail.
     if _has_wide_int(case.payload):
         return  # test_an_integer_beyond_64_bits_in_text_is_an_integer
-    if loader.looks_like_jsonl(text.encode("utf-8")):
-        return  # test_one_pretty_printed_document_is_not_read_as_json_lines
     as_object = Counter(map(_key, capi_lint.check(case.payload, now=NOW)))
     as_text = Counter(map(_key, capi_lint.check(text, now=NOW)))
     text_only = Counter({k: n for k, n in as_text.items() if k[0] == "S003"})
@@ -219,11 +217,6 @@ def test_an_integer_beyond_64_bits_in_text_is_an_integer() -> None:
     assert as_text == {(f.code, f.pointer) for f in capi_lint.check(event, now=NOW)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="capi_lint bug: check(text) and `check -` take one pretty-printed document for "
-    "JSON Lines when orjson rejects it and its first five lines start with [ or {",
-)
 def test_one_pretty_printed_document_is_not_read_as_json_lines() -> None:
     value = [[[[[10**400]]]]]  # valid JSON; the number overflows a double (S003)
     text = json.dumps(value, indent=2)
