@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from capi_lint import loader
 from capi_lint.model import Hit, PointerParts, Severity
 
 MAX_EVENTS = 1000
@@ -125,6 +126,8 @@ def _request(root: dict[str, Any]) -> Envelope:
         except orjson.JSONDecodeError:
             decoded = None
         if isinstance(decoded, list):
+            if b"e+" in (loader.reserialised(decoded) or b"e+"):
+                decoded = loader.exact_integers(data, decoded)
             env.encoded = True
             env.hits.append(
                 (

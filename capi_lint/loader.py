@@ -183,8 +183,11 @@ def parse(
         return _parse_slow(path, raw, first_line, line_index, problems, offset)
     except RecursionError:  # pragma: no cover - orjson limits depth itself
         return _parse_slow(path, raw, first_line, line_index, problems, offset)
+    dumped = reserialised(root)
+    if dumped is not None and b"e+" in dumped:
+        root = exact_integers(raw, root)
     doc = Document(path, root, raw, first_line, line_index, problems)
-    if _may_have_duplicates(raw, root) or (
+    if _may_have_duplicates(raw, root, dumped) or (
         len(raw) > 2 * MAX_DEPTH
         and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
         and _too_deep(root)
@@ -222,7 +225,35 @@ def _too_deep(root: Any) -> bool:
     return False
 
 
-def _may_have_duplicates(raw: bytes, root: Any) -> bool:
+#: An integer literal of 19+ digits: orjson reads those past 64 bits as floats.
+_WIDE_INT = re.compile(rb"[:\[,]\s*-?\d{19}")
+
+
+def reserialised(root: Any) -> bytes | None:
+    """orjson's re-serialisation of a dict/list root, None for scalars or what it cannot write."""
+    if type(root) is not dict and type(root) is not list:
+        return None
+    try:
+        return orjson.dumps(root)
+    except TypeError:  # orjson writes at most 254 levels (it reads 1024)
+        return None
+
+
+def exact_integers(raw: bytes | str, root: Any) -> Any:
+    """``root`` (orjson's reading of ``raw``), or the stdlib's where ``raw``
+    writes an integer past 64 bits: orjson makes those floats, which would read
+    as "a number with a decimal point". Call it when orjson's re-serialisation
+    holds ``e+`` (how it writes such floats); most texts never get here."""
+    text = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if _WIDE_INT.search(text) is None:
+        return root
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # e.g. past int_max_str_digits: keep orjson's
+        return root
+
+
+def _may_have_duplicates(raw: bytes, root: Any, dumped: bytes | None) -> bool:
     # Every member has exactly one `:` outside strings; colons inside strings
     # are written literally both in `raw` and in orjson's re-serialisation of
     # the parsed value, which keeps one member per key. So the two colon counts
@@ -233,10 +264,9 @@ def _may_have_duplicates(raw: bytes, root: Any) -> bool:
     count = raw.count(b":")
     if b"\\u003" in raw:
         return raw.count(b'":') != count_keys(root) or _has_space_colon(raw)
-    try:
-        return count != orjson.dumps(root).count(b":")
-    except TypeError:  # orjson writes at most 254 levels (it reads 1024): scan instead
+    if dumped is None:  # orjson could not write it back: scan instead
         return True
+    return count != dumped.count(b":")
 
 
 def _has_space_colon(raw: bytes) -> bool:
