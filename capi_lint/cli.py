@@ -150,7 +150,10 @@ def cli() -> None:
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Worker processes for many files; 0 = one per core. Small runs stay in one process.",
+    help=(
+        "Worker processes for many files, or for the line ranges of one large JSON Lines "
+        "file; 0 = one per core. Small runs stay in one process."
+    ),
 )
 def check(
     paths: tuple[str, ...],

@@ -102,6 +102,10 @@ class Engine:
         self._by_source: dict[Any, tuple[tuple[Rule, EventCheck], ...]] = {}
         #: Optional ``(line, total_lines)`` callback while reading JSON Lines (progress bar).
         self.line_progress: Callable[[int, int], None] | None = None
+        #: Set by the runner for a split file: lines of event lines that had findings.
+        self.event_lines_found: set[int] | None = None
+        #: Event lines seen by the last `check_jsonl` (a split file's index offsets).
+        self.event_lines_seen = 0
 
     # ----------------------------------------------------------------- dispatch
 
@@ -159,10 +163,19 @@ class Engine:
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def check_jsonl(self, path: str, raw: bytes | BinaryIO) -> FileResult:
+    def check_jsonl(
+        self, path: str, raw: bytes | BinaryIO, part: loader.Part | None = None
+    ) -> FileResult:
         """Stream a JSON Lines file: event lines form one batch over the file;
         request lines are each a batch, and the B statistics also run over all
-        of them together."""
+        of them together.
+
+        With ``part`` only that line range of the open file ``raw`` is read
+        (the runner's split of one large file); event indexes then count from
+        the range's first event line, and the line numbers of event lines with
+        findings are put in ``self.event_lines_found`` so the runner can shift
+        those indexes.
+        """
         result = FileResult(path)
         ctx = Context(self.settings, self.now, path, self.shared)
         event_batch = self._start_batch(self._batch_rules, ctx)
@@ -182,7 +195,8 @@ class Engine:
         else:  # an open file: the share of its bytes read so far
             total = os.fstat(raw.fileno()).st_size or 1
             where = raw.tell
-        for doc in loader.iter_jsonl(path, raw):
+        found_lines = self.event_lines_found
+        for doc in loader.iter_jsonl(path, raw, part):
             if tick is not None:
                 tick(doc.first_line if where is None else where(), total)
             pending: list[_Pending] = []
@@ -194,6 +208,8 @@ class Engine:
                     ctx.text = doc.text
                     self._run_document_checks(doc.root, ctx, pending)
                     self._check_event(doc.root, (), event_lines, ctx, pending, event_batch)
+                    if pending and found_lines is not None:
+                        found_lines.add(doc.first_line)
                     event_lines += 1
                     result.events += 1
                 else:
@@ -209,6 +225,7 @@ class Engine:
                                 request_events += 1
             self._add_problems(result, doc.problems, doc.line_index)
             self._locate(result, doc, pending)
+        self.event_lines_seen = event_lines
         if event_lines:
             self._finish_batch(event_batch, (), result)
         if request_lines > 1:

@@ -465,28 +465,75 @@ def _byte_position(raw: bytes, offset: int, first_line: int) -> tuple[int, int]:
     return line, column
 
 
-def iter_jsonl(path: str, raw: bytes | BinaryIO) -> Iterator[Document]:
+def iter_jsonl(path: str, raw: bytes | BinaryIO, part: Part | None = None) -> Iterator[Document]:
     """One document per non-blank line; a bad line does not stop the others.
 
     ``raw`` is the file's bytes or an open binary file, which is read line by
     line so that memory does not grow with the file. A file without any
-    non-blank line is one "empty file" document.
+    non-blank line is one "empty file" document. With ``part``, ``raw`` is an
+    open file positioned at ``part.start`` and only that line range is read.
     """
     empty = True
-    for number, line_start, line in _lines(raw):
+    for number, line_start, line in _lines(raw, part):
         if line.endswith(b"\r"):
             line = line[:-1]
         if not line.strip():
             continue
         empty = False
         yield parse(path, line, number, number - 1, line_start)
-    if empty:
+    if empty and part is None:
         yield parse(path, b"")
 
 
-def _lines(raw: bytes | BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+@dataclass(frozen=True)
+class Part:
+    """A range of whole lines of a JSON Lines file: bytes [start, end), from line first_line."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+def split_lines(path: Path, parts: int) -> list[Part]:
+    """Cut a file into about ``parts`` ranges of equal size at line ends.
+
+    Reads the file once (to number the lines), a chunk at a time.
+    """
+    size = path.stat().st_size
+    cuts = []
+    with path.open("rb") as handle:
+        for k in range(1, parts):
+            handle.seek(size * k // parts)
+            handle.readline()  # to the end of the line the cut falls in
+            cut = handle.tell()
+            if cut < size and (not cuts or cut > cuts[-1]):
+                cuts.append(cut)
+        out = []
+        start, line = 0, 1
+        handle.seek(0)
+        for end in [*cuts, size]:
+            out.append(Part(start, end, line))
+            left = end - start
+            while left > 0:
+                chunk = handle.read(min(left, 1 << 22))
+                line += chunk.count(b"\n")
+                left -= len(chunk)
+            start = end
+    return out
+
+
+def _lines(raw: bytes | BinaryIO, part: Part | None = None) -> Iterator[tuple[int, int, bytes]]:
     """(1-based number, byte offset, line without its newline)."""
     offset = 0
+    if part is not None:
+        assert not isinstance(raw, (bytes, bytearray))
+        offset = part.start
+        for number, line in enumerate(raw, part.first_line):
+            if offset >= part.end:
+                return
+            yield number, offset, line[:-1] if line.endswith(b"\n") else line
+            offset += len(line)
+        return
     if isinstance(raw, (bytes, bytearray)):
         size = len(raw)
         number = 0

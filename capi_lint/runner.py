@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from capi_lint import loader
+from capi_lint import loader, registry
 from capi_lint.config import Settings
 from capi_lint.engine import Engine, FileResult, apply_file_ignores
 from capi_lint.model import Finding, Severity
+from capi_lint.registry import Scope
 
 
 @dataclass
@@ -81,7 +82,13 @@ def run(
     items: list[Any] = list(loader.discover(list(paths), stdin=stdin))
     workers = _workers(jobs, items, settings)
     tracked: Iterable[Any] = progress.track(items) if progress is not None else items
-    if workers > 1:
+    big = _splittable(jobs, items)
+    if big is not None:
+        checked: Iterable[FileResult] = (
+            _split_file(item, settings, big)
+            for item in tracked  # one item
+        )
+    elif workers > 1:
         results = _parallel(items, settings, workers)
         checked = (result for _item, result in zip(tracked, results, strict=True))
     else:
@@ -102,6 +109,75 @@ def _check_one(engine: Engine, item: Any) -> FileResult:
         path, problem = item
         return engine.problem_result(path, problem)
     return engine.check_source(item)
+
+
+#: One JSON Lines file at least this big is split by line ranges across the workers.
+SPLIT_MIN_BYTES = 4_000_000
+
+
+def _splittable(jobs: int, items: list[Any]) -> int | None:
+    """Workers for a run of one large JSON Lines file, else None."""
+    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if wanted <= 1 or len(items) != 1:
+        return None
+    source = items[0]
+    if not isinstance(source, loader.Source) or not source.jsonl or source.fs_path is None:
+        return None
+    try:
+        big = source.fs_path.is_file() and source.fs_path.stat().st_size >= SPLIT_MIN_BYTES
+    except OSError:
+        return None
+    return wanted if big else None
+
+
+def _split_file(source: loader.Source, settings: Settings, workers: int) -> FileResult:
+    """One JSON Lines file, its line ranges checked in parallel.
+
+    The workers run every rule but the batch rules, each on its range; this
+    process meanwhile runs the batch rules, which need all events in order,
+    over the whole file. The findings are those of a one-process run: the
+    event indexes of a range are shifted by the event lines before it.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    assert source.fs_path is not None
+    try:
+        parts = loader.split_lines(source.fs_path, workers)
+    except OSError:
+        return Engine(settings).check_source(source)  # reports what is wrong with it
+    settings = replace(settings, now=settings.resolved_now())  # one clock for every process
+    batch_codes = frozenset(r.code for r in registry.all_rules() if Scope.BATCH in r.scopes)
+    per_event = replace(settings, enabled=settings.enabled - batch_codes)
+    batch_only = replace(settings, enabled=settings.enabled & batch_codes)
+    _warm_up()
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(per_event,)
+    ) as pool:
+        futures = [pool.submit(_check_part, source, part) for part in parts]
+        whole = Engine(batch_only).check_source(source)
+        pieces = [future.result() for future in futures]
+    result = FileResult(source.path)
+    shift = 0
+    for findings, events, event_lines, lines_found in pieces:
+        for finding in findings:
+            if shift and finding.event_index is not None and finding.line in lines_found:
+                finding = replace(finding, event_index=finding.event_index + shift)
+            result.findings.append(finding)
+        result.events += events
+        shift += event_lines
+    result.findings.extend(whole.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _check_part(source: loader.Source, part: loader.Part) -> tuple[Any, ...]:
+    engine = _WORKER_ENGINE
+    assert engine is not None and source.fs_path is not None
+    engine.event_lines_found = set()
+    with source.fs_path.open("rb") as handle:
+        handle.seek(part.start)
+        result = engine.check_jsonl(source.path, handle, part)
+    return result.findings, result.events, engine.event_lines_seen, engine.event_lines_found
 
 
 def _workers(jobs: int, items: list[Any], settings: Settings) -> int:
