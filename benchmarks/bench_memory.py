@@ -1,6 +1,6 @@
 """Peak RSS of `capi-lint check` on JSON Lines files of growing size.
 
-    python benchmarks/bench_memory.py [--sizes-mb 10 200]
+    python benchmarks/bench_memory.py [--sizes-mb 10 200]   (the issue's target: 10 1000)
 
 Each size gets a file of seeded, realistic traffic (benchmarks/traffic.py) and
 one run of the real command in a fresh process; the child's peak RSS is read
@@ -49,6 +49,8 @@ def peak_rss_kb(path: str, extra: list[str]) -> tuple[int, float]:
         path,
         "--quiet",
         "--no-progress",
+        "--jobs",
+        "1",
         "--now",
         str(traffic.NOW),
         *extra,
