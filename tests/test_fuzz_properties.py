@@ -26,7 +26,7 @@ import pytest
 from helpers import NOW, sha, website_event
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from test_privacy import assert_private, invoke
+from test_privacy import assert_private, invoke, secret_forms
 from test_robustness import SETTINGS, capi_payloads, resolve
 
 import capi_lint
@@ -94,16 +94,9 @@ class Injected:
         """The raw strings, their stripped and normalised forms, at least MIN_LEN long."""
         out: set[str] = set()
         for key, value in self.raw:
-            text = str(value)
-            if text in DIGESTS:
+            if str(value) in DIGESTS:
                 continue  # a digest is no secret (its prefix is shown on purpose)
-            out |= {text, text.strip()}
-            if key == "zp":
-                continue  # a bare 5-digit ZIP could turn up inside a hash prefix by chance
-            for region in (None, "US"):
-                normalised, _reason = normalize_or_reason(key, value, region)
-                if normalised:
-                    out.add(normalised)
+            out |= secret_forms(key, value)
         # mask() shows numbers of up to six characters as they are (prices, quantities,
         # line numbers): a ZIP code sent as a JSON number (94025, 2134) is among them.
         return {s for s in out if len(s) >= MIN_LEN and not (s.isdigit() and len(s) <= 6)}

@@ -162,15 +162,21 @@ def secrets_of(person: Person) -> set[str]:
     out = {person.token, f"{person.first} {person.last}"}
     for key, values in raw.items():
         for value in values:
-            out.add(value)
-            out.add(value.strip())
-            if key == "zp":
-                continue  # a bare 5-digit ZIP could turn up inside a hash prefix by chance
-            for region in (None, "US"):
-                normalised, _reason = normalize_or_reason(key, value, region)
-                if normalised:
-                    out.add(normalised)
+            out |= secret_forms(key, value)
     return {s for s in out if len(s) >= MIN_LEN}
+
+
+def secret_forms(key: str, value: Any) -> set[str]:
+    """A raw value as sent, stripped and normalised: none may reach any output."""
+    text = str(value)
+    out = {text, text.strip()}
+    if key == "zp":
+        return out  # a bare 5-digit ZIP could turn up inside a hash prefix by chance
+    for region in (None, "US"):
+        normalised, _reason = normalize_or_reason(key, value, region)
+        if normalised:
+            out.add(normalised)
+    return out
 
 
 def event_for(person: Person, index: int) -> dict[str, Any]:
