@@ -85,3 +85,18 @@ def test_value_counter_stays_bounded_and_keeps_the_dominant_value() -> None:
     assert len(counter.counts) <= 20
     value, count, _ = counter.top()
     assert (value, count) == (-1, 1000)
+
+
+def test_b003_counts_every_time_of_day_in_a_long_file() -> None:
+    # More distinct times of day than the window: B003 must still see them all.
+    from capi_lint.rules.batch import SingleTimeOfDay
+
+    class Ctx:
+        def option(self, code: str, name: str) -> object:
+            return {"min-events": 10, "min-distinct-share": 0.25}[name]
+
+    rule = SingleTimeOfDay(Ctx())
+    for index in range(60_000):
+        rule.feed(index, {"event_time": 1_763_000_000 + index})
+    assert len(rule.tods.counts) == 60_000
+    assert rule.finish() is None

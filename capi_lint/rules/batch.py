@@ -374,7 +374,9 @@ class SingleTimeOfDay:
         self.minimum = ctx.option("B003", "min-events")
         self.share = ctx.option("B003", "min-distinct-share")
         self.count = 0
-        self.tods = _ValueCounter()
+        # Never pruned (finish() counts the distinct times of day): there are
+        # at most 86,400 of them.
+        self.tods = _ValueCounter(limit=86_400)
         self.times: set[int] = set()
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
