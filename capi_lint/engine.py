@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from capi_lint import envelope as env_mod
 from capi_lint import loader, registry
 from capi_lint.config import Settings
-from capi_lint.model import Finding, Hit, PointerParts, Severity, format_pointer
+from capi_lint.model import NO_EXTRA, Finding, Hit, PointerParts, Severity, format_pointer
 from capi_lint.registry import Rule, Scope
 
 
@@ -414,7 +414,7 @@ class Engine:
             event_index=index,
             fix=hit.fix,
             doc_url=rule.doc_url,
-            extra=dict(hit.extra) if hit.extra else {},
+            extra=dict(hit.extra) if hit.extra else NO_EXTRA,
         )
 
 

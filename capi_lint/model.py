@@ -7,7 +7,7 @@ mutable errors), so they compare, sort and serialise without surprises.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -74,6 +74,31 @@ class Hit(NamedTuple):
     severity: Severity | None = None
     #: Extra machine-readable fields (cross-check figures, affected indexes, ...).
     extra: Mapping[str, Any] | None = None
+
+
+class _NoExtra(Mapping[str, Any]):
+    """The read-only, empty ``extra`` of most findings: one object shared by
+    all of them (a large file can hold tens of thousands of findings)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "NO_EXTRA"  # unpickles as this module's singleton (--jobs workers)
+
+
+NO_EXTRA: Mapping[str, Any] = _NoExtra()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ all generated from this table, so a rule is never described twice.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -103,6 +104,12 @@ class RuleDoc:
         return "\n".join(parts).rstrip() + "\n"
 
 
+@functools.lru_cache(maxsize=None)
+def _doc_url(code: str) -> str:
+    # One string per rule, shared by all its findings (a large file holds many).
+    return DOC_URL.format(code=code.lower())
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
@@ -126,7 +133,7 @@ class Rule:
 
     @property
     def doc_url(self) -> str:
-        return DOC_URL.format(code=self.code.lower())
+        return _doc_url(self.code)
 
     def to_dict(self) -> dict[str, Any]:
         return {

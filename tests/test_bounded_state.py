@@ -87,16 +87,50 @@ def test_value_counter_stays_bounded_and_keeps_the_dominant_value() -> None:
     assert (value, count) == (-1, 1000)
 
 
+class _Options:
+    def option(self, code: str, name: str) -> object:
+        return {"min-events": 10, "min-distinct-share": 0.25}[name]
+
+
 def test_b003_counts_every_time_of_day_in_a_long_file() -> None:
     # More distinct times of day than the window: B003 must still see them all.
     from capi_lint.rules.batch import SingleTimeOfDay
 
-    class Ctx:
-        def option(self, code: str, name: str) -> object:
-            return {"min-events": 10, "min-distinct-share": 0.25}[name]
-
-    rule = SingleTimeOfDay(Ctx())
+    rule = SingleTimeOfDay(_Options())
     for index in range(60_000):
         rule.feed(index, {"event_time": 1_763_000_000 + index})
-    assert len(rule.tods.counts) == 60_000
+    assert rule.tods.distinct == 60_000 and rule.tods.dense
     assert rule.finish() is None
+
+
+def test_b003_real_times_over_more_events_than_a_day_has_seconds_pass() -> None:
+    # 400,000 events over 30 days: every time of day is taken, and 86,400 is
+    # far below 25 % of the events. The share is of the times a day can have.
+    from capi_lint.rules.batch import SingleTimeOfDay
+
+    rule = SingleTimeOfDay(_Options())
+    for index in range(400_000):
+        rule.feed(index, {"event_time": 1_760_000_000 + index * 6 + index % 7})
+    assert rule.tods.distinct == 86_400
+    assert rule.finish() is None
+
+
+def test_b003_date_only_times_in_a_long_file_are_found_in_the_dense_table() -> None:
+    # 3,000 fixed times of day (past the dict form), repeated over 100 days;
+    # the most frequent one is not among the first sampled, so no indexes.
+    from capi_lint.rules.batch import SingleTimeOfDay
+
+    rule = SingleTimeOfDay(_Options())
+    index = 0
+    for day in range(100):
+        for slot in range(3_000):
+            rule.feed(index, {"event_time": 1_700_006_400 + day * 86_400 + slot * 7})
+            index += 1
+    for _ in range(50):  # one time of day (slot 2,999) gets the most events
+        rule.feed(index, {"event_time": 1_700_006_400 + 2_999 * 7})
+        index += 1
+    assert rule.tods.dense
+    (hit,) = rule.finish()
+    assert "3000 distinct time(s) of day" in hit.message
+    assert "150 are at" in hit.message and "index" not in hit.message
+    assert hit.extra["events"] == 150 and hit.extra["indexes"] == []

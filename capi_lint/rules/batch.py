@@ -19,6 +19,7 @@ import datetime as _dt
 import heapq
 import ipaddress
 import math
+from array import array
 from operator import itemgetter
 from typing import Any
 
@@ -325,6 +326,65 @@ class _ValueCounter:
         return value, self.counts[value], self.samples.get(value, [])
 
 
+class _TimesOfDay:
+    """Events per UTC time of day (hh:mm:ss), and whether one recurs on another date.
+
+    Dicts while few times of day are seen (most batches); past
+    ``_DENSE_AFTER`` of them, two arrays of 86,400 slots: about 700 KB
+    however long the file.
+    """
+
+    __slots__ = ("counts", "days", "dense", "distinct", "samples", "spread")
+
+    _DENSE_AFTER = 2_048
+
+    def __init__(self) -> None:
+        #: time of day -> events (0 = none in the dense form)
+        self.counts: Any = {}
+        #: time of day -> 1 + the day number of its first event
+        self.days: Any = {}
+        self.dense = False
+        self.distinct = 0
+        #: Some time of day occurs on two different dates.
+        self.spread = False
+        self.samples: dict[int, list[int]] = {}
+
+    def add(self, seconds: int, index: int) -> None:
+        tod = seconds % 86_400
+        day = seconds // 86_400 + 1
+        counts = self.counts
+        seen = counts[tod] if self.dense else counts.get(tod, 0)
+        if not seen:
+            counts[tod] = 1
+            self.days[tod] = day
+            self.distinct += 1
+            if len(self.samples) < _SAMPLED_VALUES:
+                self.samples[tod] = [index]
+            if not self.dense and self.distinct > self._DENSE_AFTER:
+                self._densify()
+            return
+        counts[tod] = seen + 1
+        if not self.spread and self.days[tod] != day:
+            self.spread = True
+        sample = self.samples.get(tod)
+        if sample is not None and len(sample) < _KEEP:
+            sample.append(index)
+
+    def _densify(self) -> None:
+        counts = array("I", bytes(4 * 86_400))
+        days = array("I", bytes(4 * 86_400))
+        for tod, count in self.counts.items():
+            counts[tod] = count
+            days[tod] = self.days[tod]
+        self.counts, self.days, self.dense = counts, days, True
+
+    def top(self) -> tuple[int, int, list[int]]:
+        counts = self.counts
+        keys = range(86_400) if self.dense else counts
+        tod = max(keys, key=counts.__getitem__)
+        return tod, counts[tod], self.samples.get(tod, [])
+
+
 def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
@@ -342,7 +402,8 @@ class SingleTimeOfDay:
     ## What it does
     Reports a batch (of at least `min-events`, 10) whose events have fewer
     distinct UTC times of day (hh:mm:ss) than `min-distinct-share` (25 %) of
-    the events, while the same time of day occurs on different dates — the
+    the events (of the 86,400 times a day has, when there are more events),
+    while the same time of day occurs on different dates — the
     mark of date-only source data (every sale at 00:00:00, or at 05:00:00
     after a time-zone shift). A burst of real-time events within one day has
     as many distinct times as distinct timestamps and passes; one timestamp
@@ -368,16 +429,13 @@ class SingleTimeOfDay:
     requirements §9.7 [sdk: OCU `InaccurateEventTime`], §2.3 [doc] — {SE}
     """
 
-    __slots__ = ("count", "minimum", "share", "times", "tods")
+    __slots__ = ("count", "minimum", "share", "tods")
 
     def __init__(self, ctx: Any) -> None:
         self.minimum = ctx.option("B003", "min-events")
         self.share = ctx.option("B003", "min-distinct-share")
         self.count = 0
-        # Never pruned (finish() counts the distinct times of day): there are
-        # at most 86,400 of them.
-        self.tods = _ValueCounter(limit=86_400)
-        self.times: set[int] = set()
+        self.tods = _TimesOfDay()
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
         seconds = event.get("event_time")
@@ -386,28 +444,25 @@ class SingleTimeOfDay:
             if seconds is None:
                 return None
         self.count += 1
-        self.tods.add(seconds % 86_400, index)
-        # Past 86,400 distinct times there are more times than times of day can
-        # ever be, which is all `finish` asks of this set: it need not grow further.
-        if len(self.times) <= 86_400:
-            self.times.add(seconds)
+        self.tods.add(seconds, index)
         return None
 
     def finish(self) -> list[Hit] | None:
-        distinct = len(self.tods.counts)
-        if (
-            self.count < self.minimum
-            or distinct >= self.share * self.count
-            or distinct >= len(self.times)
-        ):
+        tods = self.tods
+        distinct = tods.distinct
+        # A day has 86,400 times of day: past that many events, real times
+        # cannot spread further, and the share is taken of what is possible.
+        possible = min(self.count, 86_400)
+        if self.count < self.minimum or distinct >= self.share * possible or not tods.spread:
             return None
-        tod, top, indexes = self.tods.top()
+        tod, top, indexes = tods.top()
+        where = f"; index {_indexes(indexes, top)}" if indexes else ""
         return [
             Hit(
                 (),
-                f"{self.count} events on {len(self.times)} different timestamps have only "
-                f"{distinct} distinct time(s) of day; {top} are at {_clock(tod)} UTC: "
-                f"the source looks date-only; index {_indexes(indexes, top)}",
+                f"{self.count} events have only {distinct} distinct time(s) of day, "
+                f"recurring on different dates; {top} are at {_clock(tod)} UTC: "
+                f"the source looks date-only{where}",
                 "send the real time of each action, not just its date",
                 extra=_extra(top, indexes, distinct_times_of_day=distinct),
             )
@@ -455,7 +510,9 @@ class SharedEventTime:
         self.minimum = ctx.option("B004", "min-events")
         self.share = ctx.option("B004", "max-share")
         self.count = 0
-        self.times = _ValueCounter()
+        # Only a value held by `max-share` of the events matters, and the
+        # most frequent values are never pruned: a small table suffices.
+        self.times = _ValueCounter(limit=1_024)
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
         seconds = event.get("event_time")
