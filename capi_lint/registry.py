@@ -104,7 +104,7 @@ class RuleDoc:
         return "\n".join(parts).rstrip() + "\n"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _doc_url(code: str) -> str:
     # One string per rule, shared by all its findings (a large file holds many).
     return DOC_URL.format(code=code.lower())
