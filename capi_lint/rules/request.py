@@ -227,7 +227,14 @@ def _placeholder(value: Any) -> bool:
         return True
     if type(value) is not str:
         return False
+    if len(value) > _PLACEHOLDER_MAX:
+        # Its `.*x.*` forms backtrack over the whole value: seconds on a 100 MB
+        # one. A placeholder is a short word or template, never that long.
+        return False
     return not value.strip() or _PLACEHOLDER.fullmatch(value) is not None
+
+
+_PLACEHOLDER_MAX = 4_096
 
 
 def _shown(value: Any) -> str:

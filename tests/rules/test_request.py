@@ -140,6 +140,15 @@ def test_r003_placeholders_pass(value) -> None:
     assert found(body(website_event(), access_token=value), "R003") == []
 
 
+def test_r003_placeholder_forms_are_short_a_long_value_is_judged_a_token() -> None:
+    # "EAA…" is a placeholder; a 5,000-character token that ends in "…" is not
+    # (a placeholder is never that long, and the pattern is not run on it).
+    assert found(body(website_event(), access_token="EAA" + "b" * 200 + "…"), "R003") == []
+    long_token = "EAA" + "b" * 5_000 + "…"
+    (hit,) = found(body(website_event(), access_token=long_token), "R003")
+    assert hit.pointer == "/access_token" and "b" * 20 not in hit.message
+
+
 def test_r003_token_in_encoded_data_points_into_it() -> None:
     event = website_event()
     event["custom_data"]["debug"] = TOKEN
