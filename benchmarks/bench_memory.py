@@ -4,8 +4,9 @@
 
 Each size gets a file of seeded, realistic traffic (benchmarks/traffic.py) and
 one run of the real command in a fresh process; the child's peak RSS is read
-with getrusage. Streaming means the ratio stays near 1; what still grows is
-the findings list and the per-file batch state (event_id / order_id keys).
+with getrusage. Lines are streamed and the batch rules' state is bounded
+(`window`, fixed-size tables); what still grows is the findings list (about
+4 findings per 100 events of this traffic) and allocator fragmentation.
 """
 
 from __future__ import annotations
