@@ -16,6 +16,7 @@ import click
 from capi_lint import __version__, registry
 from capi_lint.config import ConfigError, build_settings, find_config, load_config_table
 from capi_lint.reporters import REPORTERS
+from capi_lint.reporters import text as text_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -198,12 +199,14 @@ def check(
         jobs=jobs,
     )
     stdout = sys.stdout
-    reporter = REPORTERS[output_format]
     if output_format == "text":
         color = _use_color(stdout)  # click would strip FORCE_COLOR's codes off a pipe
-        _emit(reporter(result, color=color, quiet=quiet, show_stats=statistics), color=color)
+        for chunk in text_report.render_chunks(
+            result, color=color, quiet=quiet, show_stats=statistics
+        ):
+            _emit(chunk, color=color)
     else:
-        _emit(reporter(result, fail_on=settings.fail_on))
+        _emit(REPORTERS[output_format](result, fail_on=settings.fail_on))
     sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
 
 

@@ -107,6 +107,31 @@ def test_formats_are_registered_for_the_cli() -> None:
 # --------------------------------------------------------------------------- sarif
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+@pytest.mark.parametrize("show_stats", [False, True])
+def test_text_in_chunks_is_the_whole_report(quiet: bool, show_stats: bool) -> None:
+    # The CLI writes the text report in pieces; together they are render()'s text.
+    from capi_lint.reporters import text
+
+    found = [finding(line=n, message=f"message {n}") for n in range(1, 6)]
+    result = result_of(*found)
+    whole = text.render(result, quiet=quiet, show_stats=show_stats)
+    assert whole.count("message ") == 5 and whole.endswith("\n")
+    for size in (1, 2, 5, 1000):
+        chunks = list(text.render_chunks(result, quiet=quiet, show_stats=show_stats, size=size))
+        assert "".join(chunks) == whole
+        assert max(chunk.count("message ") for chunk in chunks) <= size
+    assert list(text.render_chunks(result_of(), quiet=True)) == []
+
+
+def test_failed_sees_a_finding_in_any_file() -> None:
+    result = result_of(
+        finding(path="a.json", severity=Severity.INFO),
+        finding(path="b.json", severity=Severity.WARNING),
+    )
+    assert result.failed(Severity.WARNING) and not result.failed(Severity.ERROR)
+
+
 def test_sarif_of_a_real_run_is_valid_against_the_oasis_schema(payloads: Path) -> None:
     document = sarif.document(run_folder(payloads))
     assert sarif_errors(document) == []

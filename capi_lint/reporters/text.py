@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from capi_lint.model import Finding, Severity
 from capi_lint.runner import RunResult
@@ -51,9 +52,28 @@ def statistics(result: RunResult) -> list[str]:
 def render(
     result: RunResult, *, color: bool = False, quiet: bool = False, show_stats: bool = False
 ) -> str:
-    lines = [format_finding(f, color) for f in result.findings]
+    return "".join(render_chunks(result, color=color, quiet=quiet, show_stats=show_stats))
+
+
+def render_chunks(
+    result: RunResult,
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    show_stats: bool = False,
+    size: int = 1_000,
+) -> Iterator[str]:
+    """:func:`render`'s text in pieces of at most ``size`` findings, so that the
+    CLI writes a long report without holding all of it at once."""
+    lines: list[str] = []
+    for finding in result.findings:
+        lines.append(format_finding(finding, color))
+        if len(lines) == size:
+            yield "\n".join(lines) + "\n"
+            lines = []
     if show_stats:
         lines += statistics(result)
     if not quiet:
         lines.append(summary_line(result))
-    return "\n".join(lines) + ("\n" if lines else "")
+    if lines:
+        yield "\n".join(lines) + "\n"
