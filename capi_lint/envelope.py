@@ -126,8 +126,7 @@ def _request(root: dict[str, Any]) -> Envelope:
         except orjson.JSONDecodeError:
             decoded = None
         if isinstance(decoded, list):
-            if b"e+" in (loader.reserialised(decoded) or b"e+"):
-                decoded = loader.exact_integers(data, decoded)
+            decoded = loader.exact_integers(data, decoded, loader.reserialised(decoded))
             env.encoded = True
             env.hits.append(
                 (

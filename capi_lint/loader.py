@@ -184,8 +184,7 @@ def parse(
     except RecursionError:  # pragma: no cover - orjson limits depth itself
         return _parse_slow(path, raw, first_line, line_index, problems, offset)
     dumped = reserialised(root)
-    if dumped is not None and b"e+" in dumped:
-        root = exact_integers(raw, root)
+    root = exact_integers(raw, root, dumped)
     doc = Document(path, root, raw, first_line, line_index, problems)
     if _may_have_duplicates(raw, root, dumped) or (
         len(raw) > 2 * MAX_DEPTH
@@ -239,11 +238,19 @@ def reserialised(root: Any) -> bytes | None:
         return None
 
 
-def exact_integers(raw: bytes | str, root: Any) -> Any:
+def exact_integers(raw: bytes | str, root: Any, dumped: bytes | None) -> Any:
     """``root`` (orjson's reading of ``raw``), or the stdlib's where ``raw``
     writes an integer past 64 bits: orjson makes those floats, which would read
-    as "a number with a decimal point". Call it when orjson's re-serialisation
-    holds ``e+`` (how it writes such floats); most texts never get here."""
+    as "a number with a decimal point".
+
+    ``dumped`` is :func:`reserialised` of ``root``. Only when it holds ``e+``
+    (how orjson writes such floats), or when orjson could not write a deep
+    root back, is the text searched; most documents return at once.
+    """
+    if type(root) is not dict and type(root) is not list:
+        return root  # a scalar document has no member or item to widen
+    if dumped is not None and b"e+" not in dumped:
+        return root
     text = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if _WIDE_INT.search(text) is None:
         return root

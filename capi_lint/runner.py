@@ -118,7 +118,7 @@ SPLIT_MIN_BYTES = 4_000_000
 
 def _splittable(jobs: int, items: list[Any]) -> int | None:
     """Workers for a run of one large JSON Lines file, else None."""
-    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
+    wanted = _wanted(jobs)
     if wanted <= 1 or len(items) != 1:
         return None
     source = items[0]
@@ -139,8 +139,6 @@ def _split_file(source: loader.Source, settings: Settings, workers: int) -> File
     over the whole file. The findings are those of a one-process run: the
     event indexes of a range are shifted by the event lines before it.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
     assert source.fs_path is not None
     try:
         parts = loader.split_lines(source.fs_path, workers)
@@ -150,10 +148,7 @@ def _split_file(source: loader.Source, settings: Settings, workers: int) -> File
     batch_codes = frozenset(r.code for r in registry.all_rules() if Scope.BATCH in r.scopes)
     per_event = replace(settings, enabled=settings.enabled - batch_codes)
     batch_only = replace(settings, enabled=settings.enabled & batch_codes)
-    _warm_up()
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(per_event,)
-    ) as pool:
+    with _pool(workers, per_event) as pool:
         futures = [pool.submit(_check_part, source, part) for part in parts]
         whole = Engine(batch_only).check_source(source)
         pieces = [future.result() for future in futures]
@@ -181,8 +176,13 @@ def _check_part(source: loader.Source, part: loader.Part) -> tuple[Any, ...]:
     return result.findings, result.events, engine.event_lines_seen, engine.event_lines_found
 
 
+def _wanted(jobs: int) -> int:
+    """The processes `--jobs` asks for (0: one per core)."""
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
+
+
 def _workers(jobs: int, items: list[Any], settings: Settings) -> int:
-    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
+    wanted = _wanted(jobs)
     files = [i for i in items if isinstance(i, loader.Source) and i.fs_path is not None]
     if wanted <= 1 or len(files) < 2 or settings.dedup_scope == "run":
         return 1
@@ -223,11 +223,14 @@ def _warm_up() -> None:
         normalize_or_reason(key, value)
 
 
-def _parallel(items: list[Any], settings: Settings, workers: int) -> Iterator[FileResult]:
+def _pool(workers: int, settings: Settings) -> Any:
+    """A process pool whose workers each hold an engine for ``settings``."""
     from concurrent.futures import ProcessPoolExecutor
 
     _warm_up()
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(settings,)
-    ) as pool:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,))
+
+
+def _parallel(items: list[Any], settings: Settings, workers: int) -> Iterator[FileResult]:
+    with _pool(workers, settings) as pool:
         yield from pool.map(_check_in_worker, items, chunksize=1)
