@@ -162,3 +162,27 @@ def codes(payload: Any, **kw: Any) -> list[str]:
 
 def pointers(payload: Any, code: str, **kw: Any) -> list[str]:
     return [f.pointer for f in lint(payload, **kw) if f.code == code]
+
+
+def ecosystem_file(source: str, name: str) -> Any:
+    """A real request body from ``../shared/data/ecosystem/`` (beside the repository).
+
+    The corpus is other producers' material and is not copied into the repository.
+    CI lays it beside the clone, so there its absence is a failure; elsewhere the
+    test is skipped. ``CAPI_LINT_ECOSYSTEM`` points at another copy.
+    """
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(
+        os.environ.get("CAPI_LINT_ECOSYSTEM")
+        or Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ecosystem"
+    )
+    path = root / source / name
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"ecosystem corpus file missing: {path}")
+        pytest.skip(f"ecosystem corpus not found at {root}")
+    return path
