@@ -263,8 +263,8 @@ class Engine:
             if self._reviewing:
                 self._review_batch(batch, envelope, pending, batch_hits)
             pending.extend(batch_hits)
-        # Encoded `data`: every pointer into it is located at the string.
-        if envelope.encoded:
+        # Encoded `data` or event strings: every pointer into one is located at its string.
+        if envelope.has_encoded:
             pending[:] = [
                 (r, parts, envelope.locate_parts(parts), envelope.annotate(parts, h), i)
                 for r, parts, _, h, i in pending

@@ -18,6 +18,8 @@ from capi_lint.model import Hit, PointerParts, Severity
 MAX_EVENTS = 1000
 #: Appended to the message of findings inside a JSON-encoded ``data`` string.
 ENCODED_NOTE = " (inside the JSON-encoded `data` string; the position is the string's)"
+#: Appended to the message of findings inside an event sent as a JSON-encoded string.
+ENCODED_EVENT_NOTE = " (inside the JSON-encoded event string; the position is the string's)"
 
 REQUEST = "request"
 EVENT = "event"
@@ -35,26 +37,47 @@ class Envelope:
     request: dict[str, Any] | None = None
     #: ``data`` was a JSON string: positions inside it are those of the string.
     encoded: bool = False
+    #: Indexes of ``data`` items sent as JSON-encoded event strings (what
+    #: ``facebook_business``'s ``EventRequest.get_params()`` posts); ``events``
+    #: holds them decoded, and positions inside one are those of its string.
+    encoded_items: frozenset[int] = frozenset()
     #: (code, hit) pairs, hits relative to the document root.
     hits: list[tuple[str, Hit]] = field(default_factory=list)
+    #: Indexes of ``data`` strings that are not one JSON object (already reported).
+    bad_strings: set[int] = field(default_factory=set)
 
     def event_parts(self, index: int) -> PointerParts:
         if self.kind == EVENT:
             return ()
         return (*self.prefix, index)
 
+    @property
+    def has_encoded(self) -> bool:
+        """Some events were decoded from JSON strings (their positions are the strings')."""
+        return self.encoded or bool(self.encoded_items)
+
+    def encoded_string(self, parts: PointerParts) -> PointerParts | None:
+        """The pointer of the JSON string that holds ``parts``, if one does."""
+        if parts[:1] != ("data",):
+            return None
+        if self.encoded:
+            return ("data",)
+        if len(parts) > 1 and parts[1] in self.encoded_items:
+            return parts[:2]
+        return None
+
     def locate_parts(self, parts: PointerParts) -> PointerParts:
         """Where in the text a pointer can be found (inside an encoded ``data``
-        string, only the string itself has a position)."""
-        if self.encoded and parts[:1] == ("data",):
-            return ("data",)
-        return parts
+        string or event string, only the string itself has a position)."""
+        return self.encoded_string(parts) or parts
 
     def annotate(self, parts: PointerParts, hit: Hit) -> Hit:
-        """A hit inside an encoded ``data`` string says so (interface §1)."""
-        if self.encoded and len(parts) > 1 and parts[0] == "data":
-            return hit._replace(message=hit.message + ENCODED_NOTE)
-        return hit
+        """A hit inside an encoded string says so (interface §2a)."""
+        string = self.encoded_string(parts)
+        if string is None or len(parts) < 2:
+            return hit
+        note = ENCODED_NOTE if self.encoded else ENCODED_EVENT_NOTE
+        return hit._replace(message=hit.message + note)
 
 
 def read(root: Any) -> Envelope:
@@ -154,14 +177,17 @@ def _request(root: dict[str, Any]) -> Envelope:
             ("S006", Hit(("data",), f"`data` is {kind}; it must be an array of events"))
         )
         return env
-    env.events = data
     if not data:
         env.hits.append(
             ("S007", Hit(("data",), "`data` is an empty array; send at least one event"))
         )
     _count_check(env, data, ("data",))
+    # Also inside an encoded `data` string: the SDK's form post is `data=["{…}"]`.
+    if any(type(item) is str for item in data):
+        data = _decode_event_strings(env, data)
+    env.events = data
     for index, item in enumerate(data):
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) and index not in env.bad_strings:
             env.hits.append(
                 (
                     "S010",
@@ -169,6 +195,56 @@ def _request(root: dict[str, Any]) -> Envelope:
                 )
             )
     return env
+
+
+def _decode_event_strings(env: Envelope, data: list[Any]) -> list[Any]:
+    """``data`` items sent as JSON-encoded event strings, decoded (the document
+    itself is left as it was: a copy of the list holds the decoded events)."""
+    events = list(data)
+    decoded_at: list[int] = []
+    for index, item in enumerate(data):
+        if type(item) is not str:
+            continue
+        try:
+            decoded = orjson.loads(item)
+        except orjson.JSONDecodeError:
+            decoded = _NOT_JSON
+        if isinstance(decoded, dict):
+            events[index] = loader.exact_integers(item, decoded, loader.reserialised(decoded))
+            decoded_at.append(index)
+            continue
+        env.bad_strings.add(index)
+        what = (
+            "a string that is not JSON"
+            if decoded is _NOT_JSON
+            else f"a JSON-encoded string that decodes to {_kind(decoded)}"
+        )
+        env.hits.append(
+            (
+                "S010",
+                Hit(
+                    ("data", index),
+                    f"event {index} is not an object ({what})",
+                    fix="send each event as an object, or as the JSON text of one object",
+                ),
+            )
+        )
+    env.encoded_items = frozenset(decoded_at)
+    return events
+
+
+_NOT_JSON = object()
+
+
+def _kind(value: Any) -> str:
+    return {
+        type(None): "null",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        list: "an array",
+    }.get(type(value), type(value).__name__)
 
 
 def _count_check(env: Envelope, events: Sequence[Any], prefix: PointerParts) -> None:

@@ -30,8 +30,10 @@ exactly what the rules judged.
 
 Documents are a whole file, or each line of JSON Lines. A document that does
 not parse, or has a duplicate key (parsers disagree on which value wins), is
-left untouched. ``data`` sent as a JSON-encoded string is fixed inside the
-decoded text and re-encoded as one JSON string.
+left untouched. ``data`` sent as a JSON-encoded string, and each event sent
+as a JSON-encoded string (``facebook_business``'s ``EventRequest``), is fixed
+inside the decoded text and re-encoded as one JSON string; other strings stay
+byte for byte.
 
 Privacy: a :class:`Change` or :class:`Skipped` never holds a raw value; the
 old value is kept only masked, the new one is a hash.
@@ -169,6 +171,13 @@ class _Doc:
     edits: list[tuple[int, int, str, Change | None]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    #: For a document decoded from a JSON string: the document whose text is the
+    #: file's (where every value inside is located), and the pointer of the
+    #: outermost string there (``("data",)`` or ``("data", i)``).
+    host: _Doc | None = None
+    string_at: PointerParts = ()
+    #: The pointer of this document's root in the file's document.
+    prefix: PointerParts = ()
     _locator: Locator | None = None
     _scan: ScanResult | None = None
 
@@ -291,11 +300,16 @@ def _fix_document(doc: _Doc) -> None:
         return
     envelope = env_mod.read(root)
     if envelope.encoded:
-        _fix_encoded(doc, root)
+        _fix_encoded(doc, root["data"], ("data",))
     else:
         for index, event in enumerate(envelope.events):
-            if type(event) is dict:
-                _fix_event(doc, event, envelope.event_parts(index), ())
+            if type(event) is not dict:
+                continue
+            parts = envelope.event_parts(index)
+            if index in envelope.encoded_items:
+                _fix_encoded(doc, root["data"][index], parts)
+            else:
+                _fix_event(doc, event, parts, ())
     doc.check_scan()
 
 
@@ -310,24 +324,41 @@ def _parse(doc: _Doc) -> Any:
         return _UNPARSED
 
 
-def _fix_encoded(doc: _Doc, root: dict) -> None:
-    """``data`` as a JSON-encoded string: fix the decoded text, re-encode the string."""
-    inner_text = root["data"]
-    inner = _Doc(inner_text, 0, 1, doc.label, doc.default_region, doc.kinds, doc.memo)
+def _fix_encoded(doc: _Doc, inner_text: str, where: PointerParts) -> None:
+    """A JSON-encoded string at ``where`` (``data`` as one string: an array of
+    events; or one item of ``data``: an event): fix the decoded text, re-encode
+    the string."""
+    host, at = (doc.host, doc.string_at) if doc.host is not None else (doc, where)
+    inner = _Doc(
+        inner_text,
+        0,
+        1,
+        doc.label,
+        doc.default_region,
+        doc.kinds,
+        doc.memo,
+        host=host,
+        string_at=at,
+        prefix=(*doc.prefix, *where),
+    )
     inner_root = _parse(inner)
-    if inner_root is _UNPARSED:  # pragma: no cover - the envelope decoded it
+    if inner_root is _UNPARSED:
         return
-    envelope = env_mod.read(inner_root)
-    for index, event in enumerate(envelope.events):
-        if type(event) is dict:
-            _fix_event(inner, event, (index,), ("data",), doc)
+    if type(inner_root) is list:
+        for index, event in enumerate(inner_root):
+            if type(event) is dict:
+                _fix_event(inner, event, (index,), inner.prefix)
+            elif type(event) is str:  # the SDK's form post: `data=["{…}"]`
+                _fix_encoded(inner, event, (index,))
+    elif type(inner_root) is dict:
+        _fix_event(inner, inner_root, (), inner.prefix)
     if not inner.check_scan():
         doc.notices.extend(inner.notices)
         return
     doc.skipped.extend(inner.skipped)
     if not inner.edits:
         return
-    start = doc.offsets.get(("data",))
+    start = doc.offsets.get(where)
     if start is None or doc.text[start] != '"':  # pragma: no cover - the scanner finds it
         return
     decoded, end = scanstring(doc.text, start + 1)
@@ -349,11 +380,9 @@ def _fix_encoded(doc: _Doc, root: dict) -> None:
             doc.edits.append((end, end, "", change))
 
 
-def _fix_event(
-    doc: _Doc, event: dict, parts: PointerParts, prefix: PointerParts, outer: _Doc | None = None
-) -> None:
-    """Fix the hashed keys of one event's ``user_data``. ``outer``: the document
-    holding the encoded ``data`` string that ``doc`` was decoded from."""
+def _fix_event(doc: _Doc, event: dict, parts: PointerParts, prefix: PointerParts) -> None:
+    """Fix the hashed keys of one event's ``user_data``; ``prefix`` is the pointer
+    of the encoded string ``doc`` was decoded from, if any."""
     user_data = event.get("user_data")
     if type(user_data) is not dict:
         return
@@ -365,9 +394,9 @@ def _fix_event(
         base = (*parts, "user_data", key)
         if type(value) is list:
             for i, item in enumerate(value):
-                _fix_value(doc, key, item, (*base, i), prefix, region, outer)
+                _fix_value(doc, key, item, (*base, i), prefix, region)
         else:
-            _fix_value(doc, key, value, base, prefix, region, outer)
+            _fix_value(doc, key, value, base, prefix, region)
 
 
 def _event_country(value: Any) -> str | None:
@@ -397,7 +426,6 @@ def _fix_value(
     parts: PointerParts,
     prefix: PointerParts,
     region: str | None,
-    outer: _Doc | None,
 ) -> None:
     kind = type(value)
     if kind is str:
@@ -426,9 +454,9 @@ def _fix_value(
     pointer = format_pointer((*prefix, *parts))
     offset = doc.offsets.get(parts)
     span = _token_span(doc.text, offset, value) if offset is not None else None
-    # Inside an encoded `data` string, every value is located at the string.
-    at = outer.offsets.get(("data",)) if outer is not None else offset
-    host = outer if outer is not None else doc
+    # Inside an encoded string, every value is located at the (outermost) string.
+    host = doc.host if doc.host is not None else doc
+    at = host.offsets.get(doc.string_at) if doc.host is not None else offset
     line, column = host.locator.position(at) if at is not None else (None, None)
     if new is None or span is None:
         doc.skipped.append(Skipped(pointer, line, column, key, reason or "not-located"))

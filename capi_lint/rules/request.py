@@ -244,7 +244,9 @@ def _shown(value: Any) -> str:
     return "(redacted)"
 
 
-def _credential_hits(root: Any, skip_data: bool) -> list[Hit]:
+def _credential_hits(root: Any, skip: frozenset[tuple[Any, ...]]) -> list[Hit]:
+    """Credential hits in ``root``, except under the pointers in ``skip`` (at most
+    two levels deep: the encoded ``data`` string or event strings)."""
     hits: list[Hit] = []
     stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
     pop, push = stack.pop, stack.append
@@ -253,7 +255,7 @@ def _credential_hits(root: Any, skip_data: bool) -> list[Hit]:
         kind = type(node)
         if kind is dict:
             for key, value in node.items():
-                if skip_data and not parts and key == "data":
+                if skip and not parts and (key,) in skip:
                     continue
                 if key in _CREDENTIAL_KEYS:
                     if not _placeholder(value):
@@ -273,7 +275,10 @@ def _credential_hits(root: Any, skip_data: bool) -> list[Hit]:
                 elif vt is dict or vt is list:
                     push((value, (*parts, key)))
         elif kind is list:
+            skipping = skip and len(parts) == 1
             for index, value in enumerate(node):
+                if skipping and (*parts, index) in skip:
+                    continue
                 vt = type(value)
                 if vt is str:
                     if "EAA" in value or "ccess_token" in value:
@@ -346,12 +351,20 @@ def credential_in_payload(root: Any, ctx: Any) -> list[Hit] | None:
     """
     if not _suspect(root, ctx):
         return None
-    encoded = ctx.envelope is not None and ctx.envelope.encoded
-    hits = _credential_hits(root, encoded)
-    if encoded and ctx.envelope is not None:
-        for index, event in enumerate(ctx.envelope.events):
-            for hit in _credential_hits(event, False):
-                hits.append(hit._replace(where=("data", index, *hit.where)))
+    envelope = ctx.envelope
+    if envelope is None or not envelope.has_encoded:
+        return _credential_hits(root, frozenset()) or None
+    # Events decoded from JSON strings are walked decoded, not as the strings.
+    if envelope.encoded:
+        skip = frozenset({("data",)})
+        decoded = range(len(envelope.events))
+    else:
+        skip = frozenset(("data", index) for index in envelope.encoded_items)
+        decoded = sorted(envelope.encoded_items)
+    hits = _credential_hits(root, skip)
+    for index in decoded:
+        for hit in _credential_hits(envelope.events[index], frozenset()):
+            hits.append(hit._replace(where=("data", index, *hit.where)))
     return hits or None
 
 

@@ -317,7 +317,7 @@ def test_s010_wrong_types(path, value, pointer: str, message: str) -> None:
 def test_s010_event_that_is_not_an_object() -> None:
     findings = only({"data": [website_event(), "AddToCart", 7]}, "S010")
     assert [(f.pointer, f.message) for f in findings] == [
-        ("/data/1", "event 1 is not an object"),
+        ("/data/1", "event 1 is not an object (a string that is not JSON)"),
         ("/data/2", "event 2 is not an object"),
     ]
 
