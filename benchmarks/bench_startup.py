@@ -11,13 +11,11 @@ without it the RSS column reads n/a). Rows:
     python -c pass                      the interpreter floor
     capi-lint check FILE                the console script (what pre-commit runs)
     python -m capi_lint check FILE
-    check-jsonschema --schemafile capi_lint/schemas/request.schema.json FILE
+    check-jsonschema --schemafile schemas/request.schema.json FILE
 
-check-jsonschema is not a project dependency: it is found next to this python, on
-PATH, or with --check-jsonschema PATH; otherwise its row reads "not installed". It
-also gets --base-uri pointing at the local schema file: the schemas' "$id" is
-https://capi-lint.dev/..., so without it the relative "$ref"s are fetched over the
-network (and fail offline).
+check-jsonschema (a test dependency) is found next to this python, on PATH, or with
+--check-jsonschema PATH; otherwise its row reads "not installed". The schemas' "$id"s
+are relative, so their "$ref"s resolve to the files beside them, offline.
 
 Then `python -X importtime` on a child that does `import capi_lint.cli` and
 `capi_lint.cli.main(["check", FILE])`, split into interpreter start-up, the import
@@ -40,7 +38,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = "capi_lint/schemas/request.schema.json"
+SCHEMA = "schemas/request.schema.json"
 HEAVY = ("phonenumbers", "jsonschema", "httpx", "email_validator", "pycountry")
 NOW = "2026-11-20T12:00:00Z"
 MARK = "@@bench_startup"
@@ -199,7 +197,6 @@ def main() -> None:
         target = str(target_path)
     capi = find_tool("capi-lint", None)
     cjs = find_tool("check-jsonschema", args.check_jsonschema)
-    base_uri = (ROOT / SCHEMA).as_uri()
 
     import capi_lint
 
@@ -218,7 +215,7 @@ def main() -> None:
         ),
         (
             "check-jsonschema",
-            [cjs, "--base-uri", base_uri, "--schemafile", SCHEMA, target] if cjs else None,
+            [cjs, "--schemafile", SCHEMA, target] if cjs else None,
         ),
     ]
     print(f"{'command':<28} {'median ms':>10} {'min ms':>8} {'max RSS MiB':>12} {'exit':>5}")

@@ -19,10 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 NAMES = ("request", "event", "user_data", "custom_data", "app_data")
-BASE_URI = "https://capi-lint.dev/schemas/"
 
 #: Keys that are credentials: R003 reports them wherever they are, S009 never.
 CREDENTIAL_KEYS = frozenset({"access_token", "appsecret_proof"})
@@ -45,8 +48,23 @@ def load(name: str) -> dict[str, Any]:
     """The schema document ``<name>.schema.json`` as a dict."""
     if name not in NAMES:
         raise KeyError(name)
-    text = resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(_schema_file(f"{name}.schema.json").read_text("utf-8"))
+
+
+def _schema_file(filename: str) -> Traversable:
+    """The one copy of a schema: the repository's top-level ``schemas/`` folder.
+
+    A wheel carries that folder inside this package (``pyproject.toml``,
+    ``force-include``); an editable install or a checkout reads it where it is.
+    They carry no ``$id`` and refer to each other by file name
+    (``"$ref": "event.schema.json"``): a validator resolves those against the
+    file it read, so the five resolve to each other offline, here (registered
+    under their file names) and in ``check-jsonschema --schemafile``.
+    """
+    packaged = resources.files(__name__).joinpath(filename)
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "schemas" / filename
 
 
 @cache
@@ -61,7 +79,7 @@ def validator(name: str) -> Any:
     from referencing import Registry, Resource
 
     registry = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in _all().values()
+        (f"{name}.schema.json", Resource.from_contents(schema)) for name, schema in _all().items()
     )
     return jsonschema.Draft202012Validator(_all()[name], registry=registry)
 
