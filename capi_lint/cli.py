@@ -128,7 +128,8 @@ def cli() -> None:
     "--fix",
     is_flag=True,
     help="Replace raw values of hashed user_data keys (em, ph, fn, ...) by their normalised "
-    "SHA-256 and lowercase uppercase hashes, in place (atomic; formatting kept); then report "
+    "SHA-256 and lowercase uppercase hashes, in place (atomic; formatting, owner and mode kept; "
+    "read-only, hard-linked or meanwhile changed files are left, with a notice); then report "
     "what remains. external_id is never hashed: Meta only recommends it and it must match "
     "what the browser pixel sends.",
 )
@@ -189,8 +190,9 @@ def check(
         pii=pii,
         dedup_scope=dedup_scope,
     )
+    unwritten = False
     if fix or diff:
-        _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)
+        unwritten = _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)
     result = run(
         paths or ["."],
         settings,
@@ -207,7 +209,10 @@ def check(
             _emit(chunk, color=color)
     else:
         _emit(REPORTERS[output_format](result, fail_on=settings.fail_on))
-    sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
+    # A fix asked for and not written fails the run even when what remains passes
+    # (an uppercase hash is only a warning): the files are not as the user asked.
+    failed = unwritten or result.failed(settings.fail_on)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def _progress(enabled: bool) -> Any:
@@ -218,8 +223,9 @@ def _progress(enabled: bool) -> Any:
     return progress.Progress(stderr) if progress.wanted(stderr, enabled) else None
 
 
-def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -> None:
-    """``--fix`` (then the check goes on) or ``--diff`` (exits here)."""
+def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -> bool:
+    """``--fix`` (then the check goes on; True if a fix could not be written) or
+    ``--diff`` (exits here)."""
     from capi_lint.fix import fix_paths
 
     stdin = None if write else _stdin_bytes()
@@ -229,10 +235,11 @@ def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -
         raise Usage(str(exc)) from None
     if not write:
         _emit(done.diff())
-    if not quiet:
-        _emit("".join(f"capi-lint: {m}\n" for m in done.messages(written=write)), err=True)
+    messages = done.messages(written=write, quiet=quiet)
+    _emit("".join(f"capi-lint: {m}\n" for m in messages), err=True)
     if not write:
         sys.exit(EXIT_FINDINGS if done.changed_files else EXIT_OK)
+    return bool(done.unwritten)
 
 
 @cli.command()

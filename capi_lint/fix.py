@@ -1,7 +1,7 @@
 """``check --fix`` / ``--diff``: hash raw values of hashed ``user_data`` keys in place.
 
-Pure functions (text in -> new text + changes out) plus one small function that
-writes a file atomically. The file is edited as text, never re-serialised: the
+Pure functions (text in -> new text + changes out); the changed files are
+written by :mod:`capi_lint.atomic_write`. The file is edited as text, never re-serialised: the
 position scanner gives the offset of every value, each fixed JSON string (or
 number) token is replaced by the JSON string of its new value, and every other
 byte stays as it was (key order, indentation, newline style, escapes, BOM).
@@ -41,20 +41,17 @@ old value is kept only masked, the new one is a hash.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import stat
-import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from json.decoder import scanstring
-from pathlib import Path
 from typing import Any
 
 from capi_lint import envelope as env_mod
+from capi_lint.atomic_write import Refused, write_atomic
 from capi_lint.hashing import (
     PLACEHOLDER_HASHES,
     HashKind,
@@ -511,34 +508,6 @@ def _shown_old(value: Any) -> str:
     return mask(str(value))
 
 
-# --------------------------------------------------------------------------- writing
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace the file at ``path`` by ``data``, or leave it as it was.
-
-    The data goes to a temporary file in the same directory (same permission
-    bits as the original), is flushed and fsynced, and then renamed over the
-    original with ``os.replace``. On any failure the temporary file is removed
-    and the exception propagates; the original is untouched. A symlink is
-    followed: its target is replaced, the link stays.
-    """
-    target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # --------------------------------------------------------------------------- diff
 
 
@@ -757,8 +726,19 @@ class FixRun:
     def diff(self) -> str:
         return "".join(render_diff(f.path, f.result) for f in self.changed_files)
 
-    def messages(self, *, written: bool) -> list[str]:
-        """What to tell the user on standard error; never a value."""
+    @property
+    def unwritten(self) -> list[FileFix]:
+        """Files whose fixes could not be written: a failure, not a remark."""
+        return [f for f in self.files if f.error]
+
+    def messages(self, *, written: bool, quiet: bool = False) -> list[str]:
+        """What to tell the user on standard error; never a value.
+
+        ``quiet`` keeps only the failures (fixes that could not be written):
+        ``--quiet`` hides progress, never a failure.
+        """
+        if quiet:
+            return [f"{f.path}: {f.error}" for f in self.unwritten]
         out = list(self.notices)
         for f in self.files:
             out.extend(f"{f.path}: {notice}" for notice in f.result.notices)
@@ -813,6 +793,8 @@ def fix_paths(paths: list[str], settings: Any, *, write: bool, stdin: Any = None
     for item in loader.discover(paths, stdin=stdin):
         if not isinstance(item, loader.Source):
             continue
+        # Taken before the read: a change made after it is seen before the rename.
+        seen = _stat(item.fs_path) if write and item.fs_path is not None else None
         raw = loader.read_bytes(item)
         if isinstance(raw, loader.Problem):
             continue
@@ -828,10 +810,19 @@ def fix_paths(paths: list[str], settings: Any, *, write: bool, stdin: Any = None
         run.files.append(entry)
         if write and result.changed and item.fs_path is not None:
             try:
-                write_atomic(item.fs_path, new)
+                write_atomic(item.fs_path, new, expected=seen)
+            except Refused as exc:
+                entry.error = f"cannot write the fixes: {exc}; the file is unchanged"
             except OSError as exc:
                 reason = (exc.strerror or type(exc).__name__).lower()
                 entry.error = f"cannot write the fixes ({reason}); the file is unchanged"
             else:
                 entry.written = True
     return run
+
+
+def _stat(path: os.PathLike[str]) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None  # the read reports it

@@ -1,4 +1,4 @@
-"""``check --fix`` / ``--diff``: the pure text fixer, the atomic writer and the CLI."""
+"""``check --fix`` / ``--diff``: the pure text fixer and the CLI (the writer: test_atomic_write)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from helpers import NOW, body, sha, store_event, user_data, website_event
 from capi_lint import fix as fix_mod
 from capi_lint import registry
 from capi_lint.cli import cli
-from capi_lint.fix import fix_bytes, fix_text, mask_json, render_diff, write_atomic
+from capi_lint.fix import fix_bytes, fix_text, mask_json, render_diff
 from capi_lint.normalize import hash_value
 
 UPPER = sha("john_smith@gmail.com").upper()
@@ -437,65 +437,6 @@ def test_second_fix_changes_nothing(jsonl: bool) -> None:
     assert [s.reason for s in second.skipped] == [s.reason for s in first.skipped]
 
 
-# --------------------------------------------------------------------------- writing
-
-
-def test_write_atomic_replaces_and_keeps_mode(tmp_path: Path) -> None:
-    target = tmp_path / "p.json"
-    target.write_bytes(b"old")
-    target.chmod(0o640)
-    write_atomic(target, b"new")
-    assert target.read_bytes() == b"new"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640
-    assert os.listdir(tmp_path) == ["p.json"]
-
-
-def test_write_atomic_follows_a_symlink(tmp_path: Path) -> None:
-    target = tmp_path / "real.json"
-    target.write_bytes(b"old")
-    link = tmp_path / "link.json"
-    link.symlink_to(target)
-    write_atomic(link, b"new")
-    assert link.is_symlink() and target.read_bytes() == b"new"
-
-
-@pytest.mark.parametrize("where", ["replace", "fsync", "write"])
-def test_failure_mid_write_leaves_the_original(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
-) -> None:
-    target = tmp_path / "p.json"
-    original = dump(body(event_with(fn="John"))).encode()
-    target.write_bytes(original)
-
-    def boom(*_a: Any, **_k: Any) -> None:
-        raise OSError(28, "No space left on device")
-
-    if where == "write":
-        real_fdopen = os.fdopen
-
-        class Half:
-            def __init__(self, handle: Any) -> None:
-                self.handle = handle
-
-            def __enter__(self) -> Half:
-                return self
-
-            def __exit__(self, *exc: Any) -> None:
-                self.handle.close()
-
-            def write(self, data: bytes) -> None:
-                self.handle.write(data[: len(data) // 2])
-                raise OSError(28, "No space left on device")
-
-        monkeypatch.setattr(fix_mod.os, "fdopen", lambda fd, mode: Half(real_fdopen(fd, mode)))
-    else:
-        monkeypatch.setattr(fix_mod.os, where, boom)
-    with pytest.raises(OSError):
-        write_atomic(target, b"{}")
-    assert target.read_bytes() == original
-    assert os.listdir(tmp_path) == ["p.json"]
-
-
 # --------------------------------------------------------------------------- the CLI
 
 
@@ -572,7 +513,7 @@ def test_cli_write_failure_keeps_the_original(
     def boom(*_a: Any) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(fix_mod.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     result = run_cli("--fix", str(path))
     assert path.read_bytes() == original
     assert os.listdir(tmp_path) == ["p.json"]
@@ -635,3 +576,108 @@ def test_cli_fix_respects_ignored_rules(tmp_path: Path) -> None:
     assert ud["fn"] == "John"
     if "H002" in {r.code for r in registry.all_rules()}:
         assert ud["ln"] == UPPER.lower()
+
+
+# --------------------------------------------------------------------------- --fix edges (issue 15)
+
+needs_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file away needs root"
+)
+
+
+def raw_file(tmp_path: Path, name: str = "p.json", **ud: Any) -> tuple[Path, bytes]:
+    path = tmp_path / name
+    original = dump(body(event_with(**(ud or {"fn": "John"})))).encode()
+    path.write_bytes(original)
+    return path, original
+
+
+@needs_root
+def test_cli_fix_keeps_another_users_owner_group_and_mode(tmp_path: Path) -> None:
+    path, _ = raw_file(tmp_path)
+    os.chown(path, 65534, 65533)
+    path.chmod(0o640)
+    result = run_cli("--fix", str(path))
+    assert "Fixed 1 value in 1 file." in result.stderr
+    assert sha("john") in path.read_text()
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (65534, 65533, 0o640)
+
+
+def test_cli_fix_refuses_a_hard_linked_file_and_names_it(tmp_path: Path) -> None:
+    path, original = raw_file(tmp_path)
+    other = tmp_path / "other-name.json"
+    os.link(path, other)
+    result = run_cli("--fix", str(path))
+    assert path.read_bytes() == original and other.read_bytes() == original
+    assert path.stat().st_ino == other.stat().st_ino  # still one file
+    assert f"{path}: cannot write the fixes: it has 2 names (hard links)" in result.stderr
+    assert result.exit_code == 1
+
+
+def test_cli_fix_refuses_a_read_only_file(tmp_path: Path) -> None:
+    # Only an uppercase hash (H002, a warning): the check alone would pass, so the
+    # exit code shows the unapplied fix.
+    path, original = raw_file(tmp_path, ln=UPPER)
+    path.chmod(0o444)
+    inode = path.stat().st_ino
+    result = run_cli("--fix", str(path))
+    assert path.read_bytes() == original and path.stat().st_ino == inode
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert f"{path}: cannot write the fixes: the file is read-only" in result.stderr
+    assert result.exit_code == 1
+    assert run_cli(str(path)).exit_code == 0  # the same file, checked without --fix
+
+
+def test_cli_fix_refuses_when_the_file_changed_after_it_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, original = raw_file(tmp_path)
+    appended = json.dumps(website_event()).encode() + b"\n"
+    real_fix_bytes = fix_mod.fix_bytes
+
+    def fix_then_append(*args: Any, **kw: Any) -> Any:
+        out = real_fix_bytes(*args, **kw)
+        with path.open("ab") as handle:  # another process appends meanwhile
+            handle.write(appended)
+        return out
+
+    monkeypatch.setattr(fix_mod, "fix_bytes", fix_then_append)
+    result = run_cli("--fix", str(path))
+    assert path.read_bytes() == original + appended
+    assert f"{path}: cannot write the fixes: the file changed while it was being fixed" in (
+        result.stderr
+    )
+    assert result.exit_code == 1
+    assert os.listdir(tmp_path) == ["p.json"]
+
+
+def test_cli_quiet_still_shows_an_unwritten_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, original = raw_file(tmp_path, ln=UPPER)
+
+    def full(*_a: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", full)
+        result = run_cli("--fix", "-q", str(path))
+    assert path.read_bytes() == original
+    assert f"{path}: cannot write the fixes (no space left on device)" in result.stderr
+    assert "Fixed 0 of 1 value." not in result.stderr  # progress stays quiet
+    assert result.exit_code == 1  # H002 alone is a warning: the check would pass
+    quiet = run_cli("--fix", "-q", str(path))
+    assert quiet.stderr == "" and quiet.exit_code == 0
+    assert UPPER.lower() in path.read_text()
+
+
+def test_cli_fix_through_a_symlink_fixes_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+    target, _ = raw_file(tmp_path, "real.json")
+    link = tmp_path / "link.json"
+    link.symlink_to(target.name)  # relative, as people write them
+    result = run_cli("--fix", str(link))
+    assert "Fixed 1 value in 1 file." in result.stderr
+    assert link.is_symlink() and os.readlink(link) == "real.json"
+    assert sha("john") in target.read_text()
+    assert sorted(os.listdir(tmp_path)) == ["link.json", "real.json"]
