@@ -401,26 +401,27 @@ def rule_cmd(code: str, output_format: str) -> None:
     if output_format == "json":
         _emit(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
-    header = [
-        f"# {found.code} {found.slug}",
-        "",
-        f"Family: {found.family} ({registry.FAMILIES[found.family]})",
-        f"Default severity: {found.severity.value}",
-    ]
-    if found.action_sources:
-        header.append(f"Applies to action_source: {', '.join(sorted(found.action_sources))}")
-    if found.options:
-        opts = ", ".join(f"{k} = {v!r}" for k, v in found.options.items())
-        header.append(f"Options: {opts}")
-    header.append(f"Fix available: {'yes (--fix)' if found.fixable else 'no'}")
-    _emit("\n".join(header) + "\n\n" + found.doc.render())
+    from capi_lint.rule_docs import render_rule
+
+    _emit(render_rule(found))
 
 
 @cli.command("rules")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    help="markdown: the full catalogue with every rule's doc (docs/rules.md).",
+)
 def rules_cmd(output_format: str) -> None:
     """List every rule."""
     rules = registry.all_rules()
+    if output_format == "markdown":
+        from capi_lint.rule_docs import render_catalogue
+
+        _emit(render_catalogue())
+        return
     if output_format == "json":
         _emit(json.dumps([r.to_dict() for r in rules], indent=2, ensure_ascii=False) + "\n")
         return

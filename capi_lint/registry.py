@@ -83,7 +83,15 @@ class Scope(str, enum.Enum):
 
 
 #: Doc sections, in the order ``capi-lint rule`` prints them (ruff's template).
-DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix", "Options", "Source")
+DOC_SECTIONS = (
+    "What it does",
+    "Why is this bad?",
+    "Example",
+    "Use instead",
+    "Fix",
+    "Options",
+    "Source",
+)
 _REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix", "Source")
 
 
