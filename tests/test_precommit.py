@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from helpers import NOW, body, website_event
 
+import capi_lint
+
 ROOT = Path(__file__).resolve().parents[1]
 GIT = shutil.which("git")
 
@@ -62,6 +64,8 @@ def snapshot_of_this_repository(target: Path) -> str:
     git(target, "init", "-q")
     git(target, "add", "-A")
     git(target, "commit", "-q", "-m", "snapshot")
+    # Releases are tagged `v<version>`: the README's `rev:` names that tag.
+    git(target, "tag", f"v{capi_lint.__version__}")
     return git(target, "rev-parse", "HEAD")
 
 
@@ -83,8 +87,9 @@ def test_precommit_hook_fails_on_a_broken_fixture_and_passes_on_a_clean_one(
     (work / ".capi-lint.toml").write_text(f"now = {NOW}\n")
     config = readme_block("pre-commit-config")
     assert "repo: https://github.com/capi-lint/capi-lint" in config
+    # Only the repository's address changes (no network here); `rev:` is used as written.
     config = re.sub(r"repo: \S+", f"repo: {hook_repo.as_posix()}", config)
-    config = re.sub(r"rev: \S+", f"rev: {rev}", config)
+    assert rev and f"rev: v{capi_lint.__version__}" in config
     (work / ".pre-commit-config.yaml").write_text(config)
     git(work, "init", "-q")
     git(work, "add", "-A")
@@ -136,3 +141,10 @@ def test_hook_manifest_is_valid_for_pre_commit() -> None:
     for name in ("a.json", "b/c.jsonl", "d.NDJSON"):
         assert files.search(name), name
     assert not files.search("a.yaml")
+
+
+def test_readme_pins_the_tag_of_this_version_and_the_changelog_names_it() -> None:
+    config = readme_block("pre-commit-config")
+    assert re.search(rf"^\s*rev: v{re.escape(capi_lint.__version__)}$", config, re.M), config
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    assert f"## {capi_lint.__version__}" in changelog

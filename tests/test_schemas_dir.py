@@ -64,7 +64,7 @@ def test_check_jsonschema_follows_the_refs_into_user_and_custom_data() -> None:
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_the_schemas_and_reads_them(tmp_path: Path) -> None:
+def test_the_wheel_carries_the_schemas_and_the_licence(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
          str(tmp_path), str(ROOT)],
@@ -82,3 +82,5 @@ def test_the_wheel_carries_the_schemas_and_reads_them(tmp_path: Path) -> None:
         packaged = json.loads(archive.read("capi_lint/schemas/request.schema.json"))
     assert {f"capi_lint/schemas/{n}.schema.json" for n in schemas.NAMES} <= names
     assert packaged == json.loads(SCHEMA.read_text("utf-8"))
+    # The licence travels with the wheel.
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
