@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,64 @@ def _settings_options(command: Any) -> Any:
     ):
         command = option(command)
     return command
+
+
+def _file_options(command: Any) -> Any:
+    """Which files a directory walk reads (see capi_lint.files); for every
+    command that walks directories."""
+    for option in reversed(
+        (
+            click.option(
+                "--exclude",
+                multiple=True,
+                help="Path patterns to skip, replacing the config's `exclude` and the defaults "
+                "(.git, .venv, node_modules, build, dist, ...).",
+            ),
+            click.option(
+                "--extend-exclude", multiple=True, help="Path patterns to skip, in addition."
+            ),
+            click.option(
+                "--include",
+                multiple=True,
+                help="Path patterns a directory walk reads [default: *.json, *.jsonl, *.ndjson].",
+            ),
+            click.option(
+                "--respect-gitignore/--no-respect-gitignore",
+                default=None,
+                help="Skip what .gitignore files ignore, inside a git work tree [default: on].",
+            ),
+            click.option(
+                "--force-exclude/--no-force-exclude",
+                default=None,
+                help="Apply exclude, include and .gitignore to the files named on the command "
+                "line too (for pre-commit, which names every staged file).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _file_flags(opts: dict[str, Any]) -> dict[str, Any]:
+    """Pop the _file_options values out of a command's keyword arguments."""
+    flags = {}
+    for key in ("exclude", "extend_exclude", "include"):
+        flags[key] = _split(opts.pop(key, ()))
+    for key in ("respect_gitignore", "force_exclude"):
+        flags[key] = opts.pop(key, None)
+    return flags
+
+
+def _print_skipped(skipped: Sequence[str]) -> None:
+    """One notice line per file a walk skipped as not a payload (not a finding:
+    it neither fails a run nor goes into a report or a baseline)."""
+    _emit(
+        "".join(
+            f"capi-lint: skipped {path} (no CAPI event key in it: not a payload)\n"
+            for path in skipped
+        ),
+        err=True,
+    )
 
 
 def _load_settings(config_file: str | None, **flags: Any) -> Any:
@@ -157,6 +216,20 @@ def cli() -> None:
         "file; 0 = one per core. Small runs stay in one process."
     ),
 )
+@_file_options
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Report only findings that are not in this baseline file (see --write-baseline).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record every finding of this run in FILE, to be accepted by later --baseline runs.",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -175,8 +248,13 @@ def check(
     diff: bool = False,
     no_progress: bool = False,
     jobs: int = 0,
+    baseline_file: str | None = None,
+    write_baseline: str | None = None,
+    **file_opts: Any,
 ) -> None:
-    """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin)."""
+    """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin);
+    without PATH, the current directory."""
+    from capi_lint import baseline
     from capi_lint.runner import run
 
     settings = _load_settings(
@@ -189,17 +267,31 @@ def check(
         default_region=default_region,
         pii=pii,
         dedup_scope=dedup_scope,
+        files=_file_flags(file_opts),
+        baseline=baseline_file,
     )
     unwritten = False
     if fix or diff:
         unwritten = _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)
-    result = run(
-        paths or ["."],
-        settings,
-        stdin=_stdin_bytes(),
-        progress=_progress(not no_progress),
-        jobs=jobs,
-    )
+    if write_baseline is not None:  # record everything, then accept it
+        settings = replace(settings, baseline=None)
+    try:
+        result = run(
+            paths or ["."],
+            settings,
+            stdin=_stdin_bytes(),
+            progress=_progress(not no_progress),
+            jobs=jobs,
+        )
+        if write_baseline is not None:
+            written = baseline.write(write_baseline, result.findings)
+            baseline.apply(result, baseline.Baseline(write_baseline))
+    except baseline.BaselineError as exc:
+        raise Usage(str(exc)) from None
+    if not quiet:
+        _print_skipped(result.skipped)
+        if write_baseline is not None:
+            _emit(f"capi-lint: wrote {written} finding(s) to {write_baseline}\n", err=True)
     stdout = sys.stdout
     if output_format == "text":
         color = _use_color(stdout)  # click would strip FORCE_COLOR's codes off a pipe
@@ -260,6 +352,7 @@ def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -
 )
 @_settings_options
 @click.option("--no-progress", is_flag=True, help="Never draw the progress bar.")
+@_file_options
 def coverage(
     paths: tuple[str, ...],
     output_format: str,
@@ -269,14 +362,18 @@ def coverage(
     default_region: str | None,
     pii: str | None,
     no_progress: bool,
+    **file_opts: Any,
 ) -> None:
     """Predicted match-key coverage per event name (valid vs. present values)."""
     from capi_lint.coverage import CoveragePredictor
     from capi_lint.reporters.coverage_report import RENDERERS
 
-    settings = _load_settings(config_file, now=now, default_region=default_region, pii=pii)
+    settings = _load_settings(
+        config_file, now=now, default_region=default_region, pii=pii, files=_file_flags(file_opts)
+    )
     predictor = CoveragePredictor(settings, by=by)
     problems = predictor.add_paths(list(paths) or ["."], progress=_progress(not no_progress))
+    _print_skipped(predictor.skipped_files)
     for problem in problems:
         _emit(f"capi-lint: {problem.message}\n", err=True)
     rows = predictor.rows()
@@ -354,12 +451,14 @@ def coverage(
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
 @_settings_options
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@_file_options
 def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
     """Hold the payloads' predicted coverage against Meta's /dataset_quality report."""
     from capi_lint.quality.command import run_command
 
     settings = _load_settings(
         opts.pop("config_file"),
+        files=_file_flags(opts),
         **{
             key: opts.pop(key)
             for key in (

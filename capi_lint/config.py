@@ -8,8 +8,8 @@ Any mistake here (unknown key, unknown code, bad value) raises
 from __future__ import annotations
 
 import datetime as _dt
-import fnmatch
 import math
+import os
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from capi_lint import registry
+from capi_lint.files import DEFAULT_EXCLUDE, FileSelection, Patterns, absolute
 from capi_lint.model import Severity
 
 if sys.version_info >= (3, 11):
@@ -42,8 +43,9 @@ class Settings:
 
     enabled: frozenset[str] = field(default_factory=lambda: registry.select(None))
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    #: (glob, codes) pairs: findings of these codes are dropped for matching paths.
-    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    #: (pattern, codes) pairs: findings of these codes are dropped for matching
+    #: paths (patterns anchored at the config file's directory).
+    per_file_ignores: tuple[tuple[Patterns, frozenset[str]], ...] = ()
     fail_on: Severity = Severity.ERROR
     #: Reference time for every time rule, unix seconds; None = the clock at run start.
     now: int | None = None
@@ -55,6 +57,13 @@ class Settings:
     #: D003's reach: one request (`batch`), one file (`file`: also across the
     #: request lines of a JSON Lines file) or every file of the run (`run`).
     dedup_scope: str = "file"
+    #: Which files a directory walk reads (exclude, include, .gitignore).
+    files: FileSelection = field(default_factory=FileSelection.default)
+    #: (path pattern, ((JSON pointer, codes), ...)): findings of these codes at
+    #: or below the pointer are dropped in matching files.
+    per_pointer_ignores: tuple[tuple[Patterns, tuple[tuple[str, frozenset[str]], ...]], ...] = ()
+    #: Absolute path of a baseline file: its findings are not reported.
+    baseline: str | None = None
 
     @cached_property
     def resolved_options(self) -> Mapping[str, Mapping[str, Any]]:
@@ -74,11 +83,27 @@ class Settings:
         return registry.get(code).options[name]
 
     def ignored_for(self, path: str) -> frozenset[str]:
+        """Codes ``per-file-ignores`` drops for ``path`` (as typed: relative to
+        the working directory, or absolute)."""
         out: set[str] = set()
-        for pattern, codes in self.per_file_ignores:
-            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(Path(path).as_posix(), pattern):
-                out |= codes
+        if self.per_file_ignores:
+            full = absolute(path)
+            for pattern, codes in self.per_file_ignores:
+                if pattern.matches(full):
+                    out |= codes
         return frozenset(out)
+
+    def ignored_pointers(self, path: str) -> list[tuple[str, frozenset[str]]]:
+        """``per-pointer-ignores`` entries (pointer, codes) for ``path``."""
+        if not self.per_pointer_ignores:
+            return []
+        full = absolute(path)
+        return [
+            entry
+            for pattern, entries in self.per_pointer_ignores
+            if pattern.matches(full)
+            for entry in entries
+        ]
 
 
 def parse_time(value: Any) -> int:
@@ -179,14 +204,16 @@ def build_settings(
     pii: str | None = None,
     config_path: str | None = None,
     dedup_scope: str | None = None,
+    files: Mapping[str, Any] | None = None,
+    baseline: str | None = None,
 ) -> Settings:
     """Validate a config table and apply command-line values on top of it."""
     table = dict(table or {})
-    unknown = set(table) - _KNOWN_KEYS
+    unknown = set(table) - _KNOWN_KEYS - FILE_KEYS
     if unknown:
         raise ConfigError(
             f"unknown config key(s): {', '.join(sorted(unknown))} "
-            f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
+            f"(known: {', '.join(sorted(_KNOWN_KEYS | FILE_KEYS))})"
         )
     base_select = select if select is not None else table.get("select")
     try:
@@ -212,17 +239,14 @@ def build_settings(
         except ValueError as exc:
             raise ConfigError(f"severity.{code}: {exc}") from None
 
+    root = project_root(config_path)
     ignores = []
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, Mapping):
         raise ConfigError("per-file-ignores: expected a table of glob = [codes]")
     for pattern, codes in pfi.items():
-        try:
-            ignores.append((pattern, registry.select(_codes(codes, f"per-file-ignores.{pattern}"))))
-        except ConfigError:
-            raise
-        except ValueError as exc:
-            raise ConfigError(f"per-file-ignores.{pattern}: {exc}") from None
+        key = f"per-file-ignores.{pattern}"
+        ignores.append((Patterns(root, (pattern,)), _selected_codes(codes, key)))
 
     options: dict[str, dict[str, Any]] = {}
     for code, values in _table(table, "options").items():
@@ -274,6 +298,9 @@ def build_settings(
         options=options,
         config_path=config_path,
         dedup_scope=scope,
+        files=file_selection(table, root, files or {}),
+        per_pointer_ignores=per_pointer_ignores(table, root),
+        baseline=baseline_path(table, root, baseline),
     )
 
 
@@ -303,3 +330,134 @@ def _rule(code: str, key: str) -> registry.Rule:
 
 def with_now(settings: Settings, now: int) -> Settings:
     return replace(settings, now=now)
+
+
+# ----------------------------------------------------------- files, ignores, baseline
+# Which files a run reads and which known findings it accepts. Paths in the
+# config file are relative to its directory (the project root), whatever the
+# working directory; paths on the command line are relative to the working
+# directory.
+
+FILE_KEYS = frozenset(
+    {
+        "exclude",
+        "extend-exclude",
+        "include",
+        "extend-include",
+        "respect-gitignore",
+        "force-exclude",
+        "per-pointer-ignores",
+        "baseline",
+    }
+)
+
+
+def project_root(config_path: str | None) -> str:
+    """The directory config paths are relative to: the config file's, else the cwd."""
+    return os.path.dirname(absolute(config_path)) if config_path else os.getcwd()
+
+
+def _selected_codes(value: Any, key: str) -> frozenset[str]:
+    try:
+        return registry.select(_codes(value, key))
+    except ConfigError:
+        raise
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
+def _patterns(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key}: expected a list of path patterns")
+    return tuple(v for v in value if v.strip())
+
+
+def _flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false")
+    return value
+
+
+def file_selection(
+    table: Mapping[str, Any], root: str, overrides: Mapping[str, Any]
+) -> FileSelection:
+    """``exclude`` / ``extend-exclude`` / ``include`` / ``extend-include`` /
+    ``respect-gitignore`` / ``force-exclude`` from the config, with the
+    command line's ``overrides`` (same names, underscores) on top: a
+    command-line ``exclude`` or ``include`` replaces the config's, an
+    ``extend_exclude`` adds to it."""
+    cwd = os.getcwd()
+
+    def sets(key: str) -> list[Patterns]:
+        out = []
+        if key in table:
+            out.append(Patterns(root, _patterns(table[key], key)))
+        flag = overrides.get(key.replace("-", "_"))
+        if flag is not None and key.startswith("extend-"):
+            out.append(Patterns(cwd, _patterns(flag, f"--{key}")))
+        return out
+
+    def replaced(key: str, default: tuple[str, ...] | None) -> list[Patterns] | None:
+        flag = overrides.get(key)
+        if flag is not None:
+            return [Patterns(cwd, _patterns(flag, f"--{key}"))]
+        if key in table:
+            return [Patterns(root, _patterns(table[key], key))]
+        return None if default is None else [Patterns(root, default)]
+
+    exclude = replaced("exclude", DEFAULT_EXCLUDE) or []
+    include = replaced("include", None)
+    gitignore = overrides.get("respect_gitignore")
+    force = overrides.get("force_exclude")
+    return FileSelection(
+        root=root,
+        exclude=(*exclude, *sets("extend-exclude")),
+        include=tuple(include) if include is not None else None,
+        extend_include=tuple(sets("extend-include")),
+        respect_gitignore=_flag(
+            gitignore if gitignore is not None else table.get("respect-gitignore", True),
+            "respect-gitignore",
+        ),
+        force_exclude=_flag(
+            force if force is not None else table.get("force-exclude", False), "force-exclude"
+        ),
+    )
+
+
+def per_pointer_ignores(
+    table: Mapping[str, Any], root: str
+) -> tuple[tuple[Patterns, tuple[tuple[str, frozenset[str]], ...]], ...]:
+    """``[per-pointer-ignores]``: ``"path pattern" = {"/json/pointer" = [codes]}``."""
+    value = table.get("per-pointer-ignores", {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            'per-pointer-ignores: expected a table of "path" = {"/pointer" = [codes]}'
+        )
+    out = []
+    for pattern, pointers in value.items():
+        key = f"per-pointer-ignores.{pattern}"
+        if not isinstance(pointers, Mapping):
+            raise ConfigError(f'{key}: expected a table of "/pointer" = [codes]')
+        entries = []
+        for pointer, codes in pointers.items():
+            if pointer and not pointer.startswith("/"):
+                raise ConfigError(
+                    f'{key}: {pointer!r} is not a JSON pointer (e.g. "/data/0/event_time")'
+                )
+            entries.append((pointer, _selected_codes(codes, f"{key}.{pointer}")))
+        out.append((Patterns(root, (pattern,)), tuple(entries)))
+    return tuple(out)
+
+
+def baseline_path(table: Mapping[str, Any], root: str, flag: str | None) -> str | None:
+    """``--baseline FILE`` (relative to the cwd) or ``baseline =`` (to the config's directory)."""
+    if flag is not None:
+        return str(absolute(flag))
+    value = table.get("baseline")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("baseline: expected a file path")
+    return str(absolute(os.path.join(root, value)))

@@ -18,6 +18,7 @@ from capi_lint import envelope as env_mod
 from capi_lint import loader
 from capi_lint.config import Settings, build_settings
 from capi_lint.engine import Context, Engine
+from capi_lint.files import Finder
 from capi_lint.rules._util import agent_name, is_present
 
 #: ``match_key_feedback[].identifier`` -> the user_data keys that carry it
@@ -137,16 +138,25 @@ class CoveragePredictor:
         self.engine = Engine(self.settings)
         self.by = by
         self._rows: dict[tuple[Any, ...], CoverageRow] = {}
+        #: Files the directory walks found and skipped: no CAPI event key in them.
+        self.skipped_files: list[str] = []
 
     # ------------------------------------------------------------------ input
 
     def add_paths(self, paths: Iterable[str], progress: Any = None) -> list[loader.Problem]:
-        """Read files/directories; returns the problems of inputs that could not be read.
+        """Read files/directories (found as ``check`` finds them); returns the
+        problems of inputs that could not be read.
 
         ``progress`` is an optional :class:`capi_lint.progress.Progress`.
         """
+        finder = Finder(self.settings.files)
+        problems = self.add_sources(finder.find(list(paths)), progress)
+        self.skipped_files.extend(finder.skipped)
+        return problems
+
+    def add_sources(self, items: Iterable[Any], progress: Any = None) -> list[loader.Problem]:
+        """Read what :class:`capi_lint.files.Finder` found."""
         problems: list[loader.Problem] = []
-        items: Iterable[Any] = loader.discover(list(paths))
         if progress is not None:
             items = progress.track(items)
         for item in items:

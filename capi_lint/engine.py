@@ -419,7 +419,20 @@ class Engine:
 
 
 def apply_file_ignores(result: FileResult, settings: Settings) -> FileResult:
+    """Drop what ``per-file-ignores`` and ``per-pointer-ignores`` accept for the file."""
     ignored = settings.ignored_for(result.path)
     if ignored:
         result.findings = [f for f in result.findings if f.code not in ignored]
+    pointers = settings.ignored_pointers(result.path)
+    if pointers and result.findings:
+        result.findings = [f for f in result.findings if not _pointer_ignored(f, pointers)]
     return result
+
+
+def _pointer_ignored(finding: Finding, pointers: list[tuple[str, frozenset[str]]]) -> bool:
+    """The finding's code is ignored at its pointer or at a parent of it."""
+    at = finding.pointer
+    return any(
+        finding.code in codes and (at == pointer or at.startswith(pointer + "/"))
+        for pointer, codes in pointers
+    )

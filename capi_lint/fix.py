@@ -790,7 +790,9 @@ def fix_paths(paths: list[str], settings: Any, *, write: bool, stdin: Any = None
     raw_mode = settings.pii == "raw"
     if raw_mode:
         run.notices.append('pii = "raw": raw values are intended, so none is hashed')
-    for item in loader.discover(paths, stdin=stdin):
+    from capi_lint.files import Finder
+
+    for item in Finder(settings.files).find(paths, stdin=stdin):
         if not isinstance(item, loader.Source):
             continue
         # Taken before the read: a change made after it is seen before the rename.

@@ -8,9 +8,7 @@ duplicate keys and NaN) runs only on documents that need it.
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,53 +81,11 @@ class Source:
 
 
 def discover(paths: list[str], stdin: Any = None) -> Iterator[Source | Problem | tuple]:
-    """Expand command-line paths into sources; problems for missing paths.
+    """The paths' sources as :mod:`capi_lint.files` (the one walker) finds
+    them with the default selection (kept for library callers)."""
+    from capi_lint import files
 
-    Yields :class:`Source` objects, or ``(path, Problem)`` pairs for paths that
-    cannot be read at all. Directories are walked recursively, sorted, without
-    following symlinked directories (a symlink loop cannot trap the walk).
-    """
-    for raw in paths:
-        if raw == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            try:
-                data = stream.read()
-            except OSError as exc:
-                yield ("-", Problem("S001", f"cannot read standard input: {exc.strerror}"))
-                continue
-            yield Source("-", None, None, data)
-            continue
-        path = Path(raw)
-        try:
-            is_dir = path.is_dir()
-            exists = is_dir or path.exists()
-        except OSError as exc:
-            yield (raw, Problem("S001", f"cannot read: {_os_reason(exc)}"))
-            continue
-        if is_dir:
-            yield from _walk(path)
-        elif exists or path.is_symlink():
-            yield Source(raw, raw.lower().endswith(JSONL_SUFFIXES), path)
-        else:
-            yield (raw, Problem("S001", "no such file or directory"))
-
-
-def _walk(root: Path) -> Iterator[Source | tuple]:
-    found: list[Path] = []
-    errors: list[tuple[str, Problem]] = []
-
-    def onerror(exc: OSError) -> None:
-        where = exc.filename or str(root)
-        errors.append((str(where), Problem("S001", f"cannot read directory: {_os_reason(exc)}")))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
-        dirnames.sort()
-        for name in filenames:
-            if name.lower().endswith(JSON_SUFFIXES + JSONL_SUFFIXES):
-                found.append(Path(dirpath) / name)
-    yield from errors
-    for path in sorted(found):
-        yield Source(str(path), path.name.lower().endswith(JSONL_SUFFIXES), path)
+    return files.discover(paths, None, stdin)
 
 
 def _os_reason(exc: OSError) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from capi_lint import loader, registry
 from capi_lint.config import Settings
 from capi_lint.engine import Engine, FileResult, apply_file_ignores
+from capi_lint.files import Finder
 from capi_lint.model import Finding, Severity
 from capi_lint.registry import Scope
 
@@ -25,11 +26,16 @@ class Summary:
     errors: int = 0
     warnings: int = 0
     infos: int = 0
+    #: Findings a baseline accepted (None: no baseline in use).
+    baseline_matched: int | None = None
 
     def add(self, result: FileResult) -> None:
         self.files += 1
         self.events += result.events
-        for finding in result.findings:
+        self.count(result.findings)
+
+    def count(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
             if finding.severity is Severity.ERROR:
                 self.errors += 1
             elif finding.severity is Severity.WARNING:
@@ -38,19 +44,24 @@ class Summary:
                 self.infos += 1
 
     def to_dict(self) -> dict[str, int]:
-        return {
+        out = {
             "files": self.files,
             "events": self.events,
             "errors": self.errors,
             "warnings": self.warnings,
             "infos": self.infos,
         }
+        if self.baseline_matched is not None:
+            out["baseline_matched"] = self.baseline_matched
+        return out
 
 
 @dataclass
 class RunResult:
     results: list[FileResult] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
+    #: Files a directory walk found and skipped: no CAPI event key in them.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -80,7 +91,13 @@ def run(
     all, and no run-wide duplicate detection (``dedup-scope = run`` needs
     one process to see every file). Results are the same either way.
     """
-    items: list[Any] = list(loader.discover(list(paths), stdin=stdin))
+    known = None
+    if settings.baseline is not None:  # read first: a missing baseline fails at once
+        from capi_lint import baseline
+
+        known = baseline.Baseline(settings.baseline)
+    finder = Finder(settings.files)
+    items: list[Any] = list(finder.find(list(paths), stdin=stdin))
     workers = _workers(jobs, items, settings)
     tracked: Iterable[Any] = progress.track(items) if progress is not None else items
     big = _splittable(jobs, items)
@@ -97,11 +114,13 @@ def run(
         if progress is not None:
             engine.line_progress = progress.lines
         checked = (_check_one(engine, item) for item in tracked)
-    out = RunResult()
+    out = RunResult(skipped=finder.skipped)
     for result in checked:
         result = apply_file_ignores(result, settings)
         out.results.append(result)
         out.summary.add(result)
+    if known is not None:
+        baseline.apply(out, known)
     return out
 
 

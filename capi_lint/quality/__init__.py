@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from capi_lint import loader
 from capi_lint.config import Settings
+from capi_lint.files import Finder
 from capi_lint.model import Finding, PointerParts
 from capi_lint.quality.crosscheck import crosscheck
 from capi_lint.quality.evidence import EvidencePredictor, Prediction
@@ -210,15 +210,19 @@ def run_crosscheck(
     predictor = EvidencePredictor(settings)
     # The saved response may sit among the payloads (quality_reports/): not a payload.
     skip = _resolved(source.path) if source.locatable else None
-    sources: list[str] = []
+    sources: list[Any] = []
     notes: list[str] = []
-    for item in loader.discover(list(paths) or ["."]):
+    finder = Finder(settings.files)
+    for item in finder.find(list(paths) or ["."]):
         if isinstance(item, tuple):
             notes.append(f"{item[0]}: {item[1].message}")
         elif item.path == "-" or skip is None or _resolved(item.path) != skip:
-            sources.append(item.path)
+            sources.append(item)
     files = len(sources)
-    notes.extend(f"{problem.message}" for problem in predictor.add_paths(sources))
+    notes.extend(
+        f"skipped {path} (no CAPI event key in it: not a payload)" for path in finder.skipped
+    )
+    notes.extend(f"{problem.message}" for problem in predictor.add_sources(sources))
     notes.extend(source.notes)
     predictions = predictor.predictions(agent_name)
     events = sum(row.events for row in predictor.rows())

@@ -34,11 +34,17 @@ def summary_line(result: RunResult) -> str:
     s = result.summary
     scope = f"{_plural(s.files, 'file')}, {_plural(s.events, 'event')}"
     if not (s.errors or s.warnings or s.infos):
-        return f"All checks passed ({scope})."
+        return f"All checks passed ({scope}).{_baseline_note(s.baseline_matched)}"
     counts = ", ".join(
         [_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")]
     )
-    return f"Found {counts} ({scope})."
+    return f"Found {counts} ({scope}).{_baseline_note(s.baseline_matched)}"
+
+
+def _baseline_note(matched: int | None) -> str:
+    if matched is None:
+        return ""
+    return f" {_plural(matched, 'known finding')} matched the baseline (not shown)."
 
 
 def statistics(result: RunResult) -> list[str]:
