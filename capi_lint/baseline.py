@@ -57,9 +57,15 @@ def write(path: str | os.PathLike[str], findings: Iterable[Finding]) -> int:
         "baseline_format": FORMAT,
         "findings": [dict(zip(("code", "path", "pointer", "hash"), k, strict=True)) for k in keys],
     }
+    created = False
     try:
+        if not target.exists():  # write_atomic replaces a file: give it one
+            target.touch()
+            created = True
         write_atomic(target, (json.dumps(document, indent=2) + "\n").encode())
     except OSError as exc:
+        if created:
+            target.unlink(missing_ok=True)
         reason = (exc.strerror or type(exc).__name__).lower()
         raise BaselineError(f"cannot write baseline {path}: {reason}") from None
     return len(keys)

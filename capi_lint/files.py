@@ -24,6 +24,7 @@ It finds files the way ruff does:
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ DEFAULT_EXCLUDE = (
 #: object has one, so no payload is ever skipped; a ``package.json`` has none.
 EVENT_WORDS = (b"event_name", b"event_time", b"action_source", b"user_data", b"custom_data")
 _CHUNK = 1 << 20
+#: capi-lint's own JSON reports and baselines (``{"tool": "capi-lint", ...``) and
+#: SARIF logs quote pointers and messages full of event keys: not payloads.
+_OWN_OUTPUT = re.compile(rb'\A\s*\{\s*(?:"tool"\s*:\s*"capi-lint"|"\$schema"\s*:\s*"[^"]*sarif)')
 
 
 @dataclass(frozen=True)
@@ -195,13 +199,16 @@ class _GitIgnores:
 
 def holds_event_key(path: Path) -> bool:
     """Whether an event key appears anywhere in the file (read in chunks, so
-    a large file costs one pass at most and usually one chunk). A file that
-    cannot be read counts as a payload: the lint run reports why."""
+    a large file costs one pass at most and usually one chunk), and it is not
+    one of capi-lint's own outputs. A file that cannot be read counts as a
+    payload: the lint run reports why."""
     overlap = max(len(w) for w in EVENT_WORDS) - 1
     tail = b""
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
+                if not tail and _OWN_OUTPUT.match(chunk.removeprefix(b"\xef\xbb\xbf")):
+                    return False
                 window = tail + chunk
                 if any(word in window for word in EVENT_WORDS):
                     return True

@@ -333,3 +333,18 @@ def test_bad_file_settings_are_usage_errors(tmp_path: Path, capsys, table: str) 
     code, out, err = run(capsys, "check")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and err.startswith("capi-lint: error: ")
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+def test_own_reports_found_by_a_walk_are_not_payloads(
+    tmp_path: Path, capsys, output_format: str
+) -> None:
+    write(tmp_path / ".capi-lint.toml", f"now = {NOW}\n")
+    write(tmp_path / "fixtures" / "bad.json", broken())
+    code, out, _ = run(capsys, "check", "--format", output_format)
+    assert code == 1 and "event_time" in out
+    write(tmp_path / f"report.{output_format}.json", out)
+    write(tmp_path / "fixtures" / "bad.json", clean())
+    code, out, err = run(capsys, "check")
+    assert code == 0, out
+    assert f"skipped report.{output_format}.json" in err
