@@ -69,31 +69,43 @@ def snapshot_of_this_repository(target: Path) -> str:
     return git(target, "rev-parse", "HEAD")
 
 
-def test_precommit_hook_fails_on_a_broken_fixture_and_passes_on_a_clean_one(
-    tmp_path: Path,
-) -> None:
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def test_precommit_hook_in_a_real_repository(tmp_path: Path) -> None:
+    """The README's config, as written, in a repository as users have them:
+    `capi-lint check` with no arguments and the hook on every tracked file
+    pass; a broken fixture still fails."""
     hook_repo = tmp_path / "capi-lint"
     hook_repo.mkdir()
     rev = snapshot_of_this_repository(hook_repo)
 
     work = tmp_path / "work"
+    broken = json.dumps(body(website_event(event_time=NOW * 1000)), indent=2)
     payloads = work / "tests" / "payloads"
-    payloads.mkdir(parents=True)
-    (payloads / "clean.json").write_text(json.dumps(body(website_event()), indent=2))
-    (payloads / "broken.json").write_text(
-        json.dumps(body(website_event(event_time=NOW * 1000)), indent=2)
-    )
-    (work / "elsewhere.json").write_text("{not json, but outside the hook's files")
-    (work / ".capi-lint.toml").write_text(f"now = {NOW}\n")
+    write(payloads / "purchase.json", json.dumps(body(website_event()), indent=2))
+    write(payloads / "events.jsonl", json.dumps(website_event()) + "\n")
+    write(work / ".capi-lint.toml", f"now = {NOW}\n")
+    write(work / "package.json", json.dumps({"name": "shop", "version": "1.0.0"}))
+    write(work / "tsconfig.json", '{\n  // JSONC\n  "compilerOptions": {}\n}\n')
+    write(work / ".gitignore", ".venv/\ncaptured/\n")
+    write(work / "captured" / "today.json", broken)  # ignored by git
+    write(work / ".venv" / "lib" / "site-packages" / "pkg" / "event.json", broken)
+    # Committed vendored packages: pre-commit names them, --force-exclude leaves them.
+    write(work / "node_modules" / "capi" / "fixture.json", broken)
+    write(work / "node_modules" / "capi" / "package.json", json.dumps({"name": "capi"}))
     config = readme_block("pre-commit-config")
     assert "repo: https://github.com/capi-lint/capi-lint" in config
     # Only the repository's address changes (no network here); `rev:` is used as written.
     config = re.sub(r"repo: \S+", f"repo: {hook_repo.as_posix()}", config)
     assert rev and f"rev: v{capi_lint.__version__}" in config
-    (work / ".pre-commit-config.yaml").write_text(config)
+    write(work / ".pre-commit-config.yaml", config)
     git(work, "init", "-q")
     git(work, "add", "-A")
     git(work, "commit", "-q", "-m", "fixtures")
+    assert "node_modules/capi/fixture.json" in git(work, "ls-files")
 
     env = dict(
         os.environ,
@@ -104,9 +116,9 @@ def test_precommit_hook_fails_on_a_broken_fixture_and_passes_on_a_clean_one(
         GIT_CONFIG_NOSYSTEM="1",
     )
 
-    def pre_commit(*files: str) -> subprocess.CompletedProcess[str]:
+    def pre_commit(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "run", "--files", *files],
+            [sys.executable, "-m", "pre_commit", "run", *args],
             cwd=work,
             env=env,
             capture_output=True,
@@ -114,19 +126,35 @@ def test_precommit_hook_fails_on_a_broken_fixture_and_passes_on_a_clean_one(
             timeout=900,
         )
 
-    # One run builds the hook environment; the files regex of the README's config
-    # keeps elsewhere.json away from the hook.
-    failed = pre_commit("tests/payloads/broken.json", "elsewhere.json")
-    output = failed.stdout + failed.stderr
-    assert failed.returncode == 1, output
-    assert "capi-lint" in output and "Failed" in output
-    assert re.search(r"tests/payloads/broken\.json:\d+:\d+: E005 \[error\]", output), output
-    assert "elsewhere.json" not in output
+    def lint(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "capi_lint", *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
-    passed = pre_commit("tests/payloads/clean.json")
+    checked = lint("check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.strip() == "All checks passed (2 files, 2 events).", checked.stdout
+
+    # One run builds the hook environment.
+    passed = pre_commit("--all-files")
     output = passed.stdout + passed.stderr
     assert passed.returncode == 0, output
     assert re.search(r"capi-lint\.+Passed", output), output
+
+    write(payloads / "refund.json", broken)
+    git(work, "add", "tests/payloads/refund.json")
+    assert lint("check").returncode == 1
+    failed = pre_commit("--files", "tests/payloads/refund.json", "package.json")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "capi-lint" in output and "Failed" in output
+    assert re.search(r"tests/payloads/refund\.json:\d+:\d+: E005 \[error\]", output), output
+    assert "package.json:" not in output  # skipped, not linted
 
 
 def test_hook_manifest_is_valid_for_pre_commit() -> None:
@@ -136,6 +164,7 @@ def test_hook_manifest_is_valid_for_pre_commit() -> None:
     assert [h["id"] for h in hooks] == ["capi-lint"]
     hook = hooks[0]
     assert hook["entry"].split()[:2] == ["capi-lint", "check"]
+    assert "--force-exclude" in hook["entry"].split()
     assert hook["language"] == "python"
     files = re.compile(hook["files"])
     for name in ("a.json", "b/c.jsonl", "d.NDJSON"):
