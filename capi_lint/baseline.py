@@ -48,7 +48,7 @@ def key(finding: Finding, folder: Path) -> Key:
 
 def write(path: str | os.PathLike[str], findings: Iterable[Finding]) -> int:
     """Record ``findings``; returns how many. The file is replaced atomically."""
-    from capi_lint.atomic_write import write_atomic
+    from capi_lint.atomic_write import Refused, write_atomic
 
     target = absolute(path)
     keys = sorted(key(f, target.parent) for f in findings)
@@ -63,11 +63,11 @@ def write(path: str | os.PathLike[str], findings: Iterable[Finding]) -> int:
             target.touch()
             created = True
         write_atomic(target, (json.dumps(document, indent=2) + "\n").encode())
-    except OSError as exc:
+    except (OSError, Refused) as exc:
         if created:
             target.unlink(missing_ok=True)
-        reason = (exc.strerror or type(exc).__name__).lower()
-        raise BaselineError(f"cannot write baseline {path}: {reason}") from None
+        reason = str(exc) if isinstance(exc, Refused) else (exc.strerror or type(exc).__name__)
+        raise BaselineError(f"cannot write baseline {path}: {reason.lower()}") from None
     return len(keys)
 
 
