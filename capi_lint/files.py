@@ -71,9 +71,12 @@ DEFAULT_EXCLUDE = (
 #: object has one, so no payload is ever skipped; a ``package.json`` has none.
 EVENT_WORDS = (b"event_name", b"event_time", b"action_source", b"user_data", b"custom_data")
 _CHUNK = 1 << 20
-#: capi-lint's own JSON reports and baselines (``{"tool": "capi-lint", ...``) and
-#: SARIF logs quote pointers and messages full of event keys: not payloads.
-_OWN_OUTPUT = re.compile(rb'\A\s*\{\s*(?:"tool"\s*:\s*"capi-lint"|"\$schema"\s*:\s*"[^"]*sarif)')
+#: capi-lint's own JSON reports and baselines (``{"tool": "capi-lint", ...``),
+#: SARIF logs and JSON Schemas (``{"$schema": ...``) name event keys without
+#: being payloads.
+_OWN_OUTPUT = re.compile(
+    rb'\A\s*\{\s*(?:"tool"\s*:\s*"capi-lint"|"\$schema"\s*:\s*"[^"]*(?:sarif|json-schema\.org))'
+)
 
 
 @dataclass(frozen=True)

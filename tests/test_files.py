@@ -348,3 +348,10 @@ def test_own_reports_found_by_a_walk_are_not_payloads(
     code, out, err = run(capsys, "check")
     assert code == 0, out
     assert f"skipped report.{output_format}.json" in err
+
+
+def test_json_schemas_found_by_a_walk_are_not_payloads(capsys) -> None:
+    schemas = Path(__file__).resolve().parents[1] / "schemas"
+    code, data, err = report(capsys, "check", str(schemas), "--now", str(NOW))
+    assert (code, data["summary"]["files"]) == (0, 0)
+    assert err.count("skipped") == len(list(schemas.glob("*.schema.json"))) > 0
