@@ -39,6 +39,7 @@ __all__ = [
     "country_from_hash",
     "country_hashes",
     "hash_part",
+    "is_appendix",
     "is_valid_hash",
     "sha256_hex",
     "us_state_hashes",
@@ -75,12 +76,18 @@ class HashKind(enum.Enum):
     """Anything else (raw values, hashes with whitespace around them, ...)."""
 
 
+#: The parameter builder's appendix token: 2 (v1) or 8 (v2) base64url
+#: characters. The one definition: hashes, fbc/fbp, the fbclid of a URL and
+#: client_ip_address all accept ``.<token>`` at their end (rules.md, "valid hash";
+#: Meta's customer-information page: the builder adds "an additional appendix
+#: at the end of each param").
+_APPENDIX_TOKEN = r"[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8}"
 _LOWER64 = re.compile(r"[0-9a-f]{64}")
 _HEX64 = re.compile(r"[0-9A-Fa-f]{64}")
-_LOWER64_APPENDIX = re.compile(r"[0-9a-f]{64}\.(?:[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8})")
+_LOWER64_APPENDIX = re.compile(rf"[0-9a-f]{{64}}\.(?:{_APPENDIX_TOKEN})")
 # hex run, then optionally "." and a suffix (the suffix may contain anything).
 _HEX_THEN_SUFFIX = re.compile(r"([0-9A-Fa-f]+)(?:\.(.*))?", re.DOTALL)
-_APPENDIX = re.compile(r"[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8}")
+_APPENDIX = re.compile(_APPENDIX_TOKEN)
 _OTHER_DIGESTS = {32: HashKind.MD5, 40: HashKind.SHA1, 128: HashKind.SHA512}
 _VALID_KINDS = frozenset({HashKind.SHA256, HashKind.SHA256_APPENDIX})
 
@@ -112,6 +119,11 @@ def classify(value: str) -> HashKind:
     if kind is not None and (suffix is None or _APPENDIX.fullmatch(suffix)):
         return kind
     return HashKind.NOT_HASH
+
+
+def is_appendix(token: str) -> bool:
+    """True if ``token`` (the text after the last ``.``) is a parameter-builder appendix."""
+    return _APPENDIX.fullmatch(token) is not None
 
 
 def is_valid_hash(value: str) -> bool:

@@ -198,3 +198,12 @@ def test_unhashed_external_id_stays_valid() -> None:
         0
     ]
     assert row["match_keys"]["external_id"] == {"present": 100.0, "valid": 100.0}
+
+
+def test_ip_with_param_builder_appendix_counts_by_its_address() -> None:
+    events = [
+        website_event(user_data=user_data(client_ip_address="81.2.69.142.AQQAAQMC")),
+        website_event(user_data=user_data(client_ip_address="10.0.3.17.AQQAAQMC")),
+    ]
+    row = rows_by(predict_coverage(body(*events), now=NOW), event_name="Purchase")
+    assert row["match_keys"]["ip_address"] == {"present": 100.0, "valid": 50.0}

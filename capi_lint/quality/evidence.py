@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from capi_lint.config import Settings, build_settings
 from capi_lint.coverage import DEDUP_KEYS, IDENTIFIERS, CoveragePredictor, CoverageRow
 from capi_lint.engine import Context, Engine
+from capi_lint.rules._userdata import ip_address_part
 
 DAY = 86_400
 #: Channels the cross-check compares (EMQ is web-only; offline is physical_store).
@@ -205,7 +206,7 @@ def _ip_evidence(ev: Evidence, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         return
     try:
-        address = ipaddress.ip_address(value.strip())
+        address = ipaddress.ip_address(ip_address_part(value.strip()))
     except ValueError:
         return
     ev.ip_parsed += 1

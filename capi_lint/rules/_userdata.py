@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from socket import AF_INET, AF_INET6, inet_pton
 from typing import Any
 
 from capi_lint import schemas
-from capi_lint.hashing import EMPTY_SHA256, PLACEHOLDER_HASHES, HashKind, classify
+from capi_lint.hashing import EMPTY_SHA256, PLACEHOLDER_HASHES, HashKind, classify, is_appendix
 
 __all__ = [
     "DIGEST_KINDS",
@@ -33,7 +34,9 @@ __all__ = [
     "Elem",
     "UserData",
     "analyse",
+    "ip_address_part",
     "is_digest",
+    "is_ip",
     "label",
     "looks_like_uuid",
     "normalise",
@@ -77,6 +80,7 @@ RAW_ONLY_FIELDS = (
     "ctwa_clid",
     "ig_account_id",
     "ig_sid",
+    "whatsapp_business_account_id",
 )
 
 #: Every user_data key the schema knows (unknown keys are S009's).
@@ -356,9 +360,37 @@ def us_context(ud: UserData, ctx: Any) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------- client_ip_address
+
+
+def is_ip(text: str) -> bool:
+    """True if ``text`` is exactly one IPv4 or IPv6 address (the C parser's reading)."""
+    for family in (AF_INET, AF_INET6):
+        try:
+            inet_pton(family, text)
+        except (OSError, ValueError):  # ValueError: an embedded NUL
+            continue
+        return True
+    return False
+
+
+def ip_address_part(value: str) -> str:
+    """The address of a `client_ip_address`, without the parameter builder's appendix.
+
+    Meta's parameter builder appends ``.<appendix>`` to the IP it returns
+    (``81.2.69.142.AQQAAQMC``, ``2001:db8::1.AQ``); the address before it is
+    what U005/U006 and B006 judge. A value that is an address as a whole is
+    returned unchanged (``1.2.3.45`` keeps its last octet), and so is anything
+    whose head is not one address (only one appendix is taken off).
+    """
+    head, dot, tail = value.rpartition(".")
+    if not dot or not is_appendix(tail) or not is_ip(head) or is_ip(value):
+        return value
+    return head
+
+
 # ---------------------------------------------------------------------- fbc / fbp
 
-_APPENDIX = re.compile(r"[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8}")
 _FBCLID = re.compile(r"[A-Za-z0-9_-]+")
 _DOUBLE = re.compile(r"fb\.\d{1,3}\.\d+\.fb\.\d{1,3}\.\d+\.")
 _INDEX = re.compile(r"\d{1,3}")
@@ -421,7 +453,7 @@ def parse_cookie(key: str, value: str) -> Cookie | None:
             id=parts[3] if count > 3 else None,
         )
     index, created, ident = parts[1], parts[2], parts[3]
-    bad_appendix = count == 5 and not _APPENDIX.fullmatch(parts[4])
+    bad_appendix = count == 5 and not is_appendix(parts[4])
     problem = None
     created_ms = None
     if not _INDEX.fullmatch(index):

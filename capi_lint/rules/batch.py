@@ -27,6 +27,7 @@ from capi_lint.hashing import is_valid_hash
 from capi_lint.mask import mask
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
+from capi_lint.rules._userdata import ip_address_part
 from capi_lint.rules._util import WINDOW, RecentKeys
 
 #: How many indexes a finding lists (message shows the first five).
@@ -694,7 +695,8 @@ class SharedIpManyUsers:
     `em` or `fbp` (whichever shows the most; lists count by their first
     value). One user with many events from one IP passes; private, loopback,
     CGNAT and other non-public addresses are U006's and are not counted, and
-    unparseable ones are U005's.
+    unparseable ones are U005's. An address with the parameter builder's
+    appendix (`203.0.113.7.AQ`) counts as its address.
 
     ## Why is this bad?
     The IP should be the customer's: one address on many users is usually the
@@ -737,6 +739,8 @@ class SharedIpManyUsers:
         ip = user.get("client_ip_address")
         if type(ip) is not str or not ip:
             return None
+        # The parameter builder appends a per-visit token: count the address.
+        ip = ip_address_part(ip)
         state = self.flagged.get(ip) or self.ips.get(ip)
         if state is None:
             first = self.first.get(ip)

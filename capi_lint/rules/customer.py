@@ -9,11 +9,14 @@ from socket import AF_INET, AF_INET6, inet_pton
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from capi_lint.hashing import is_appendix
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._userdata import (
     KNOWN_KEYS,
     analyse,
+    ip_address_part,
+    is_ip,
     label,
     parse_cookie,
     raw_only_digest,
@@ -295,6 +298,10 @@ def _non_public(packed: bytes) -> str | None:
 
 def _ip_problem_slow(value: str) -> tuple[str | None, str | None]:
     """`ip_problem` for what the C parser rejects: say what is wrong with it."""
+    address = ip_address_part(value)
+    if address is not value:
+        # The parameter builder's `<ip>.<appendix>`: judge the address.
+        return _ip_problem_slow(address)
     if "," in value:
         return "is a comma-separated list (an X-Forwarded-For chain), not one address", None
     if _WHITESPACE.search(value):
@@ -310,10 +317,27 @@ def _ip_problem_slow(value: str) -> tuple[str | None, str | None]:
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
+        if _has_address_prefix(value):
+            return (
+                "has a suffix after the address that is not one parameter-builder "
+                "appendix (`.` + 2 or 8 base64url characters)",
+                None,
+            )
         if _HOSTNAME.fullmatch(value) and any(ch.isalpha() for ch in value):
             return "is a host name, not an IP address", None
         return "is not a valid IPv4 or IPv6 address", None
     return None, _non_public(address.packed)
+
+
+def _has_address_prefix(value: str) -> bool:
+    """`<address>.<anything>`: an IP followed by a dot and more text."""
+    start = 0
+    # An address is at most 45 characters: never scan further (bounded work).
+    while (dot := value.find(".", start, 46)) != -1:
+        if is_ip(value[:dot]):
+            return True
+        start = dot + 1
+    return False
 
 
 def _ip_verdict(event: dict[str, Any], ctx: Any) -> tuple[str | None, str | None] | None:
@@ -346,7 +370,9 @@ def invalid_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     whitespace, CIDR notation, an IPv6 zone index, a host name. Valid IPv4,
     compressed or full IPv6, IPv4-mapped IPv6 (`::ffff:a.b.c.d`) and zone-free
     link-local addresses pass (U006 judges the range); a 32/64-hex digest is
-    H006's.
+    H006's. An address followed by the parameter builder's appendix
+    (`81.2.69.142.AQQAAQMC`, `2001:db8::1.AQ`: `.` + 2 or 8 base64url
+    characters) is judged by its address part.
 
     ## Why is this bad?
     Meta needs the customer's real IP address as a valid IPv4 or IPv6 address;
@@ -362,7 +388,7 @@ def invalid_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     port, brackets or spaces.
 
     ## Source
-    requirements §4.3 [doc] — {CI}
+    requirements §4.3 [doc] — {CI}, {PBL}
     """
     verdict = _ip_verdict(event, ctx)
     if verdict is None or verdict[0] is None:
@@ -386,8 +412,9 @@ def non_public_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     loopback, link-local, CGNAT (100.64/10), unique-local (fc00::/7),
     multicast, unspecified, reserved, benchmarking or documentation range
     (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20). An
-    IPv4-mapped IPv6 address is judged as its IPv4 address. Public unicast
-    IPv4 and IPv6 pass.
+    IPv4-mapped IPv6 address is judged as its IPv4 address, and an address
+    with the parameter builder's appendix (`10.0.3.17.AQ`) as its address
+    part. Public unicast IPv4 and IPv6 pass.
 
     ## Why is this bad?
     Such an address is your server's, proxy's or load balancer's, not the
@@ -701,7 +728,6 @@ def fbc_double_wrapped(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_URL_APPENDIX = re.compile(r"\.(?:[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8})$")
 
 
 @lru_cache(maxsize=1024)
@@ -715,7 +741,8 @@ def url_fbclid(url: str) -> str | None:
         return None
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name == "fbclid" and value:
-            return _URL_APPENDIX.sub("", value)
+            head, dot, tail = value.rpartition(".")
+            return head if dot and is_appendix(tail) else value
     return None
 
 

@@ -605,9 +605,6 @@ def website_missing_required(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
     return hits or None
 
 
-_APPENDIX_TAIL = re.compile(r"\.(?:[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{8})$")
-
-
 #: The common, certainly fine shape: http(s), a dotted host name, no whitespace.
 _PLAIN_URL = re.compile(
     r"https?://(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*(?::[0-9]{1,5})?(?:[/?#]\S*)?"

@@ -272,6 +272,19 @@ def test_b006_one_user_private_or_below_threshold_pass() -> None:
         assert found(body(*events), "B006") == []
 
 
+def test_b006_counts_an_appendix_ip_as_its_address() -> None:
+    # The parameter builder adds a per-visit token; the server's address is still one IP.
+    events = [web(i) for i in range(7)]
+    for event, token in zip(events[1:6], ["AQ", "Ag", "AQQAAQMC", "AQ", "Ag"], strict=True):
+        event["user_data"]["client_ip_address"] = f"151.101.1.69.{token}"
+    hits = found(body(*events), "B006")
+    assert hits[0].extra == {"events": 5, "indexes": [1, 2, 3, 4, 5]}
+    private = [web(i) for i in range(6)]
+    for event in private:
+        event["user_data"]["client_ip_address"] = "10.1.2.3.AQ"
+    assert found(body(*private), "B006") == []
+
+
 # --------------------------------------------------------------------------- streams
 
 

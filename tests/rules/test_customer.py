@@ -352,3 +352,53 @@ def test_no_raw_pii_in_u_messages() -> None:
         text = f"{finding.message} {finding.fix or ''}"
         for secret in (email, phone, name, dob, "442079460958"):
             assert secret not in text, finding.code
+
+
+# ------------------------------------------------- parameter-builder appendix on the IP
+# Meta's customer-information page: with the parameter builder "the format will
+# contain an additional appendix at the end of each param"; the builder returns
+# client_ip_address as `<address>.<appendix>` (capi-param-builder GetClientIpTest).
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["81.2.69.142.AQQAAQMC", "81.2.69.142.AQ", "2a03:2880:f12f:83:face:b00c:0:25de.AQQAAQMC"],
+)
+def test_ip_with_param_builder_appendix_passes(value: str) -> None:
+    event = website_event(user_data=user_data(client_ip_address=value))
+    assert codes(body(event), select=["U005", "U006"]) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ("10.0.3.17.AQQAAQMC", "10.0.0.0/8"),
+        ("fd00::1.AQ", "fc00::/7"),
+        ("127.0.0.1.Ag", "127.0.0.0/8"),
+    ],
+)
+def test_appendix_does_not_hide_a_non_public_address(value: str, where: str) -> None:
+    event = website_event(user_data=user_data(client_ip_address=value))
+    (finding,) = lint(body(event), select=["U005", "U006"])
+    assert finding.code == "U006" and where in finding.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["81.2.69.142.AQ.AQ", "81.2.69.142.ABC", "81.2.69.142.", "81.2.69.142.AQQAAQM=", "1.2.3.AQ"],
+)
+def test_a_suffix_that_is_not_one_appendix_is_u005(value: str) -> None:
+    event = website_event(user_data=user_data(client_ip_address=value))
+    assert codes(body(event), select=["U005", "U006"]) == ["U005"]
+
+
+def test_appendix_message_names_the_suffix_not_the_address() -> None:
+    event = website_event(user_data=user_data(client_ip_address="81.2.69.142.AQ.AQ"))
+    (finding,) = lint(body(event), select=["U005"])
+    assert "suffix" in finding.message and "81.2.69.142" not in finding.message
+
+
+def test_a_two_digit_last_octet_is_part_of_the_address() -> None:
+    # `1.2.3.45` is an address, not `1.2.3` + appendix `45`.
+    assert _userdata.ip_address_part("31.13.64.45") == "31.13.64.45"
+    assert _userdata.ip_address_part("31.13.64.45.AQ") == "31.13.64.45"
