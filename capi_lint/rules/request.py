@@ -16,6 +16,11 @@ from capi_lint.registry import Scope, rule
 from capi_lint.rules._util import agent_name
 
 _AGENT = re.compile(r"[^_\s]+_\d+_\d+")
+#: The server-side GTM tags' own forms, agreed with Meta rather than following
+#: the convention: Meta's tag sends `gtmss-1.0.0-0.0.9` (PARTNER_AGENT in
+#: facebookincubator/ConversionsAPI-Tag-for-GoogleTagManager, template.tpl),
+#: Stape's `stape-gtmss-2.1.3`, with `-ee` when event enhancement is on.
+_TAG_AGENT = re.compile(r"(?:stape-)?gtmss-\d+\.\d+\.\d+(?:-\d+\.\d+\.\d+)?(?:-ee)?")
 
 
 @rule(
@@ -31,7 +36,11 @@ def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
     ## What it does
     Reports a request's `partner_agent` that is empty or blank, or that does
     not match `<partner>_<major>_<minor>` (`^[^_\\s]+_\\d+_\\d+$`, e.g.
-    `acme_2_1`), unless it is listed in the option `allow`. The message gives
+    `acme_2_1`), unless it is listed in the option `allow` or is the form a
+    server-side GTM tag sends: Meta's own tag (`gtmss-1.0.0-0.0.9`, the
+    `PARTNER_AGENT` of facebookincubator/ConversionsAPI-Tag-for-GoogleTagManager,
+    the tag Meta's GTM guide installs) and Stape's (`stape-gtmss-2.1.3`), each
+    optionally with `-ee` (event enhancement). The message gives
     the `agent_name` that `/dataset_quality` and `/setup_quality` would need
     (the `<partner>` part in lowercase; for a value off the convention that is
     our best guess: everything before the first `_`). Non-strings are S010's.
@@ -40,8 +49,10 @@ def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
     Meta normalises a conventional `partner_agent` to its lowercase partner
     name for the `agent_name` filter of the quality APIs; with another shape
     you cannot be sure which `agent_name` shows your traffic. It is advice
-    only: Meta's own tags send other shapes (`gtmss-1.0.0-0.0.9`) agreed with
-    Meta.
+    only: Meta asks partners for a unique agent string agreed with their Meta
+    representative (requirements §1.5), and its own tag does not follow the
+    convention (rules.md lists `gtmss-1.0.0-0.0.9` as
+    a value to allow; this rule allows it, and Stape's form, out of the box).
 
     ## Example
     ```json
@@ -56,7 +67,8 @@ def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
     `allow` (`[]`): `partner_agent` values accepted as they are.
 
     ## Source
-    requirements §1.5–§1.7 [seed][sdk] — {BP}, {SQ}
+    requirements §1.5–§1.7 [seed][sdk] — {MAIN}, {BP}, {SQ};
+    https://developers.facebook.com/docs/marketing-api/conversions-api/guides/gtm-server-side
     """
     if type(root) is not dict or ctx.kind != "request":
         return None
@@ -66,7 +78,9 @@ def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
     where = ("partner_agent",)
     if not agent.strip():
         return [Hit(where, "`partner_agent` is empty", "send <partner>_<major>_<minor> or drop it")]
-    if _AGENT.fullmatch(agent) or agent in ctx.option("R001", "allow"):
+    if _AGENT.fullmatch(agent) or _TAG_AGENT.fullmatch(agent):
+        return None
+    if agent in ctx.option("R001", "allow"):
         return None
     name = agent_name(agent) or ""
     shown = agent if len(agent) <= 40 else agent[:39] + "…"

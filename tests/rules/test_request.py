@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import NOW, app_event, body, codes, lint, store_event, website_event
+from helpers import NOW, app_event, body, codes, ecosystem_file, lint, store_event, website_event
 
 import capi_lint
 from capi_lint import cli
@@ -53,10 +53,44 @@ def test_r001_reports_the_agent_name(agent: str, name: str) -> None:
 
 def test_r001_empty_and_allow_list() -> None:
     assert "empty" in found(body(website_event(), partner_agent=""), "R001")[0].message
-    options = {"R001": {"allow": ["gtmss-1.0.0-0.0.9"]}}
-    payload = body(website_event(), partner_agent="gtmss-1.0.0-0.0.9")
+    options = {"R001": {"allow": ["Acme Shop v2"]}}
+    payload = body(website_event(), partner_agent="Acme Shop v2")
     assert found(payload, "R001") != []
     assert found(payload, "R001", options=options) == []
+
+
+@pytest.mark.parametrize(
+    "agent",
+    ["gtmss-1.0.0-0.0.9", "gtmss-1.0.0-0.0.1", "gtmss-1.0.0-0.0.9-ee", "stape-gtmss-2.1.3",
+     "stape-gtmss-2.1.7-ee", "stape-gtmss-2.0.0"],
+)  # fmt: skip
+def test_r001_server_side_gtm_tag_forms_pass(agent: str) -> None:
+    # Meta's own sGTM tag (PARTNER_AGENT in its template.tpl) and Stape's tag.
+    assert found(body(website_event(), partner_agent=agent), "R001") == []
+
+
+@pytest.mark.parametrize(
+    "agent", ["gtmss", "gtmss-1.0", "other-gtmss-1.0.0", "stape-gtmss-2.1.3-beta", "gtmss-1.0.0 "]
+)
+def test_r001_near_tag_forms_are_still_reported(agent: str) -> None:
+    assert [f.pointer for f in found(body(website_event(), partner_agent=agent), "R001")] == [
+        "/partner_agent"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("gtm-capi-tag", "001-requestdata-4b46cf3.json"),
+        ("gtm-capi-tag", "002-requestdata-25f6d1c.json"),
+        ("stape-facebook-tag", "001-app-event-data-as-source-d47449b.json"),
+        ("stape-facebook-tag", "003-appendvalue-d47449b.json"),
+    ],
+)
+def test_r001_real_gtm_tag_bodies_pass(source: str, name: str) -> None:
+    text = ecosystem_file(source, name).read_text(encoding="utf-8")
+    assert json.loads(text)["partner_agent"] in ("gtmss-1.0.0-0.0.9", "stape-gtmss-2.1.3")
+    assert found(text, "R001") == []
 
 
 def test_r001_only_request_bodies() -> None:
@@ -209,7 +243,7 @@ def test_r004_one_stale_event_sinks_the_batch() -> None:
 
 
 def test_r004_other_errors_say_may() -> None:
-    bad = website_event(event_id="o-2", event_time="1763799880")  # E004
+    bad = website_event(event_id="o-2", event_time="2025-11-22T08:24:40Z")  # E004
     hits = found(body(website_event(), bad), "R004", select=["R004", "E"])
     assert "E004" in hits[0].message and "can make Meta reject" in hits[0].message
 
