@@ -18,6 +18,9 @@ from capi_lint.rules._util import WINDOW, RecentKeys, is_present
 
 #: Sources whose events Meta deduplicates against the Pixel / app SDK (D001).
 _PAIRED_SOURCES = frozenset({"website", "app"})
+#: Events that append to an earlier conversion (named in `original_event_data`)
+#: instead of reporting one the Pixel also sees: there is no browser twin.
+_FOLLOW_UP_EVENTS = frozenset({"AppendAttribution", "AppendValue"})
 
 _PLACEHOLDER_IDS = frozenset(
     {"undefined", "null", "none", "nan", "0", "[object object]", "false", "true", "n/a"}
@@ -68,6 +71,13 @@ def _has_fallback(event: dict[str, Any]) -> bool:
     )
 
 
+def _lacks_dedup_key(event: dict[str, Any]) -> bool:
+    """D001's judgement for a website/app event (D002 defers to it)."""
+    if _has_id(event.get("event_id")) or _has_fallback(event):
+        return False
+    return event.get("event_name") not in _FOLLOW_UP_EVENTS
+
+
 def _id_key(value: Any) -> str | None:
     """The event_id as Meta compares it (a number is read as its digits), or None."""
     kind = type(value)
@@ -88,7 +98,10 @@ def no_dedup_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     `user_data.external_id` and `user_data.fbp`. An event with `event_id`
     passes, and so does one with `external_id` + `fbp` and no `event_id`
     (Meta's second deduplication method). Other sources pass (there is no
-    Pixel or app event to deduplicate against).
+    Pixel or app event to deduplicate against), and so do `AppendAttribution`
+    and `AppendValue` events: they append attribution credit or value to an
+    original conversion that Meta already received (identified in
+    `original_event_data`), so no Pixel or app event duplicates them.
 
     ## Why is this bad?
     Meta recommends sending the same event from the browser (or app) and the
@@ -106,9 +119,10 @@ def no_dedup_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     `external_id` and `fbp` with the same values the browser sends.
 
     ## Source
-    requirements §11.2, §11.3 [doc/seed] — {DEDUP}
+    requirements §11.2, §11.3 [doc/seed] — {DEDUP}, {OED};
+    https://developers.facebook.com/documentation/ads-commerce/conversions-api/guides/append-attribution/reference
     """
-    if _has_id(event.get("event_id")) or _has_fallback(event):
+    if not _lacks_dedup_key(event):
         return None
     return [
         Hit(
@@ -128,7 +142,8 @@ def missing_event_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## What it does
     Reports an event whose `event_id` is absent or null, unless D001 already
     reports it (a website/app event without `external_id` + `fbp`, when D001
-    is enabled). A blank `event_id` is D005's.
+    is enabled). A blank `event_id` is D005's. `AppendAttribution` and
+    `AppendValue` events, which D001 leaves alone, get this info note.
 
     ## Why is this bad?
     `event_id` is optional, but Meta's best practices recommend it on every
@@ -152,7 +167,7 @@ def missing_event_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if (
         ctx.action_source in _PAIRED_SOURCES
         and "D001" in ctx.settings.enabled
-        and not _has_fallback(event)
+        and _lacks_dedup_key(event)
     ):
         return None
     return [

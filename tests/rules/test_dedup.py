@@ -7,7 +7,19 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import DROP, NOW, app_event, body, codes, lint, pointers, sha, store_event, user_data
+from helpers import (
+    DROP,
+    NOW,
+    app_event,
+    body,
+    codes,
+    ecosystem_file,
+    lint,
+    pointers,
+    sha,
+    store_event,
+    user_data,
+)
 from helpers import website_event as _website
 
 from capi_lint import cli
@@ -70,6 +82,27 @@ def test_d001_app_event_has_no_fbp() -> None:
 def test_d001_offline_sources_pass(source: str) -> None:
     ev = store_event(event_id=DROP, action_source=source)
     assert "D001" not in codes(body(ev), select=["D001"])
+
+
+@pytest.mark.parametrize("name", ["AppendAttribution", "AppendValue"])
+def test_d001_follow_up_events_have_no_browser_twin(name: str) -> None:
+    ev = website_event(event_name=name, event_id=DROP, user_data=user_data(fbp=DROP))
+    assert "D001" not in codes(body(ev), select=["D001"])
+    # D002 still notes the missing event_id (info), since D001 stays quiet.
+    assert pointers(body(ev), "D002", select=["D001", "D002"]) == ["/data/0"]
+
+
+@pytest.mark.parametrize("name", ["003-appendvalue-d47449b.json", "006-appendvalue-0921cc8.json"])
+def test_d001_real_stape_appendvalue_sent_as_website_event(name: str) -> None:
+    # Stape's AppendValue body (no event_id, no external_id/fbp); its test omits
+    # action_source, which a live website container sets, so add it back.
+    payload = json.loads(ecosystem_file("stape-facebook-tag", name).read_text(encoding="utf-8"))
+    event = payload["data"][0]
+    assert event["event_name"] == "AppendValue" and "event_id" not in event
+    event["action_source"] = "website"
+    assert "D001" not in codes(payload, select=["D001"])
+    event["event_name"] = "Purchase"  # the same body as an ordinary conversion is reported
+    assert "D001" in codes(payload, select=["D001"])
 
 
 def test_d002_reports_what_d001_does_not() -> None:
