@@ -403,9 +403,9 @@ def hash_in_raw_only_field(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## What it does
     Reports `client_ip_address`, `client_user_agent`, `fbc`, `fbp`,
     `subscription_id`, `fb_login_id`, `lead_id`, `anon_id`, `madid`,
-    `page_id`, `page_scoped_user_id`, `ctwa_clid`, `ig_account_id` or `ig_sid`
-    when it is 32 or 64 hex characters (any case, with or without an
-    appendix). UUIDs (also without dashes), mixed alphanumeric IDs, numeric
+    `page_id`, `page_scoped_user_id`, `ctwa_clid`, `ig_account_id`, `ig_sid`
+    or `whatsapp_business_account_id` when it is 32 or 64 hex characters (any
+    case, with or without an appendix). UUIDs (also without dashes), mixed alphanumeric IDs, numeric
     IDs and `fbc`/`fbp` in their documented format pass. Same in both PII modes.
 
     ## Why is this bad?

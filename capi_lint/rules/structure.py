@@ -430,7 +430,9 @@ def unknown_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
     ## Source
     requirements §4.1.5 [3p: facebook-for-woocommerce PR #3668]; known keys
-    §1, §2, §4.2, §8.5 [doc][sdk] — {CI}
+    §1, §2, §4.2, §8.5 [doc][sdk] — {CI}; business-messaging keys
+    (`whatsapp_business_account_id` with `ctwa_clid`, `page_id`, `ig_account_id`)
+    §10.3 — {BM}
     """
     problems = _problems(event, ctx)
     return _unknown_hits(problems) if problems else None

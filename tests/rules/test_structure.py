@@ -201,6 +201,34 @@ def test_s009_unknown_key_without_a_hint() -> None:
     assert "custom_data" in finding.fix
 
 
+def test_s009_business_messaging_keys_are_known() -> None:
+    # Meta's Conversions API for Business Messaging (WhatsApp): user_data carries
+    # the WhatsApp Business Account ID beside the click-to-WhatsApp click ID.
+    event = {
+        "event_name": "Purchase",
+        "event_time": NOW - 60,
+        "action_source": "business_messaging",
+        "messaging_channel": "whatsapp",
+        "user_data": {
+            "whatsapp_business_account_id": "104996162345678",
+            "ctwa_clid": "ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO",
+        },
+        "custom_data": {"currency": "USD", "value": 12.5},
+    }
+    assert only(body(event), "S009") == []
+    event["user_data"]["whatsapp_business_acount_id"] = "1"  # a misspelling still is one
+    assert [f.pointer for f in only(body(event), "S009")] == [
+        "/data/0/user_data/whatsapp_business_acount_id"
+    ]
+
+
+def test_whatsapp_business_account_id_is_never_hashed() -> None:
+    event = website_event(user_data=user_data(whatsapp_business_account_id="a" * 64))
+    assert [f.pointer for f in only(body(event), "H006")] == [
+        "/data/0/user_data/whatsapp_business_account_id"
+    ]
+
+
 def test_s009_places() -> None:
     event = website_event(original_event_data={"event_name": "Purchase", "order_ref": "1"})
     event["custom_data"]["contents"][1]["sku"] = "x"
