@@ -7,7 +7,15 @@ from typing import Any
 
 from capi_lint.mask import mask
 
-__all__ = ["WINDOW", "RecentKeys", "agent_name", "describe_type", "is_present", "mask"]
+__all__ = [
+    "WINDOW",
+    "RecentKeys",
+    "agent_name",
+    "describe_type",
+    "is_present",
+    "mask",
+    "numeric_string_int",
+]
 
 
 def agent_name(partner_agent: Any) -> str | None:
@@ -28,6 +36,20 @@ def is_present(value: Any) -> bool:
     if isinstance(value, list):
         return bool(value)
     return True
+
+
+def numeric_string_int(value: Any) -> int | None:
+    """The integer a string of ASCII digits spells (``"1631210000"`` -> 1631210000), else None.
+
+    The Graph API reads such a string as the number (Segment's production
+    destination sends `event_time` this way on every event), so the time rules
+    judge its value and E004 only warns about the type. Signs, spaces,
+    decimals and anything beyond 19 digits (past a 64-bit integer) are not
+    numbers Graph is known to accept: None.
+    """
+    if type(value) is str and 0 < len(value) <= 19 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 _TYPE_NAMES = {

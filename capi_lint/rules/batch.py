@@ -28,7 +28,7 @@ from capi_lint.mask import mask
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._userdata import ip_address_part
-from capi_lint.rules._util import WINDOW, RecentKeys
+from capi_lint.rules._util import WINDOW, RecentKeys, numeric_string_int
 
 #: How many indexes a finding lists (message shows the first five).
 _KEEP = 10
@@ -52,6 +52,10 @@ def _seconds(event: dict[str, Any]) -> int | None:
     kind = type(value)
     if kind is float and value.is_integer():
         value = int(value)
+    elif kind is str:
+        value = numeric_string_int(value)  # Graph reads "1631210000" as the number
+        if value is None:
+            return None
     elif kind is not int:
         return None
     return value if 0 <= value < 10**11 else None

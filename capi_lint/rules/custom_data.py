@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +13,7 @@ from capi_lint.rules._util import describe_type
 from capi_lint.rules.dedup import suspicious_id
 
 _PURCHASE = "Purchase"
+_APPEND_VALUE = "AppendValue"
 
 # --------------------------------------------------------------------------- currency
 
@@ -240,6 +242,9 @@ def invalid_currency(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 _NUMERIC_KEYS = ("value", "predicted_ltv", "net_revenue")
+#: A `value` string Graph is known to read as a number: digits, one optional
+#: `.` decimal part, an optional minus (no spaces, exponents or separators).
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def _number_problem(value: Any) -> tuple[str, str | None] | None:
@@ -277,12 +282,17 @@ def numeric_field_not_number(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
     that is not an integer (`2.0` is reported at info level). Integers are
     numbers and pass for the money fields. A NaN or infinite value (possible
     when a Python dict is checked; in a file S003 reports the literal) is
-    reported too. Null values pass (absence is C001's).
+    reported too. Null values pass (absence is C001's). A `value` that is a
+    plain decimal string (`"12.5"`, `"12"`) is reported at warning level: the
+    Graph API accepts it and reads the number (Segment's production
+    destination sends it); the other fields, and locale or padded strings,
+    stay errors.
 
     ## Why is this bad?
     Meta documents these as numbers; its Python SDK raises on a string and
     other senders pass it through, so the value may be dropped or misread —
-    `"5.000,00"` is five thousand in Germany and five elsewhere.
+    `"5.000,00"` is five thousand in Germany and five elsewhere. A plain
+    numeric `value` string works today but relies on Graph's leniency.
 
     ## Example
     ```json
@@ -305,8 +315,21 @@ def numeric_field_not_number(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
         if value is None or type(value) is int or (type(value) is float and value - value == 0):
             continue  # `x - x == 0` is False only for NaN and the infinities
         problem = _number_problem(value)
-        if problem is not None:
-            hits = hits or []
+        if problem is None:
+            continue
+        hits = hits or []
+        if key == "value" and type(value) is str and _PLAIN_DECIMAL.fullmatch(value):
+            # Graph reads "12.5" as the number (Segment's destination sends it).
+            hits.append(
+                Hit(
+                    ("custom_data", "value"),
+                    "`custom_data.value` is a numeric string; the Graph API accepts it and "
+                    "reads the number, but Meta documents a number",
+                    problem[1],
+                    Severity.WARNING,
+                )
+            )
+        else:
             hits.append(
                 Hit(("custom_data", key), f"`custom_data.{key}` is {problem[0]}", problem[1])
             )
@@ -365,7 +388,11 @@ def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     in the option `refund-events`, where a refund is modelled as a custom
     event), and, on events other than `Purchase` (C001/C002 cover those), a
     `value` without `currency` or a `currency` without `value`. `value: 0`
-    with a currency passes.
+    with a currency passes, and so does a `currency` that belongs to another
+    amount: one sent with `net_revenue` (the margin, which Meta documents as a
+    money field beside `value`), or on an `AppendValue` event, which appends
+    an amount to an earlier conversion named in its `original_event_data`
+    instead of reporting a value of its own.
 
     ## Why is this bad?
     A value without a currency cannot be converted and is ignored; a currency
@@ -387,7 +414,7 @@ def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     expected.
 
     ## Source
-    requirements §7.1, §7.2 [doc][inf] — {CD}
+    requirements §7.1, §7.2, §7.9 [doc][inf] — {CD}, {OED}
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -423,7 +450,12 @@ def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
                 "add the ISO 4217 currency code",
             )
         )
-    elif value is None and has_currency:
+    elif (
+        value is None
+        and has_currency
+        and custom.get("net_revenue") is None
+        and event.get("event_name") != _APPEND_VALUE
+    ):
         hits = hits or []
         hits.append(
             Hit(

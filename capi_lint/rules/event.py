@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from capi_lint.mask import mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
-from capi_lint.rules._util import is_present, mask
+from capi_lint.rules._util import is_present, mask, numeric_string_int
 
 DAY = 86_400
 _INF = float("inf")
@@ -78,13 +78,20 @@ _DELAYED_BY_DESIGN = frozenset({"physical_store", "system_generated"})
 
 
 def _time_value(event: dict[str, Any]) -> int | None:
-    """event_time as whole seconds when it is a usable number, else None."""
+    """event_time as a whole number when it is a usable number, else None.
+
+    A numeric string counts: Graph reads it as the number (E004 warns about
+    the type), so `"1763800000000"` is still milliseconds and `"1631210000"`
+    is still as old as its value.
+    """
     value = event.get("event_time")
     kind = type(value)
     if kind is int:
         return value
     if kind is float and value.is_integer():
         return int(value)
+    if kind is str:
+        return numeric_string_int(value)
     return None
 
 
@@ -206,12 +213,18 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## What it does
     Reports an `event_time` that is a string (numeric or ISO 8601), a boolean,
     an object or array, or a number with a fractional part. An integral float
-    such as `1700000000.0` is accepted with an info note.
+    such as `1700000000.0` is accepted with an info note. A string of digits
+    only (`"1631210000"`) is reported at warning level: the Graph API accepts
+    it and reads the number — Segment's production destination sends every
+    `event_time` that way — and E005–E008 judge that number (13 digits are
+    still milliseconds). ISO 8601 text, signs, spaces and decimals in a string
+    stay errors.
 
     ## Why is this bad?
-    Meta documents `event_time` as an integer Unix time in seconds. Strings and
-    fractions are rejected or misread; Meta's archived uploader rejected ISO
-    strings without explanation.
+    Meta documents `event_time` as an integer Unix time in seconds. ISO
+    strings and fractions are rejected or misread; Meta's archived uploader
+    rejected ISO strings without explanation. A numeric string works today but
+    relies on Graph's leniency, which Meta does not document.
 
     ## Example
     ```json
@@ -222,7 +235,7 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send whole seconds as a JSON integer: `int(time.time())`.
 
     ## Source
-    requirements §2.3, §2.7 [doc][3p] — {SE}
+    requirements §2.3, §2.7 [doc][3p: segmentio/action-destinations] — {SE}
     """
     value = event.get("event_time")
     kind = type(value)
@@ -251,8 +264,18 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
             )
         ]
     if kind is str:
+        if numeric_string_int(value) is not None:
+            return [
+                Hit(
+                    ("event_time",),
+                    "`event_time` is a numeric string; the Graph API accepts it and reads "
+                    "the number, but Meta documents an integer",
+                    "send the Unix time as a JSON integer",
+                    Severity.WARNING,
+                )
+            ]
         what = (
-            "a numeric string"
+            "a numeric string with a sign or spaces"
             if value.strip().lstrip("-").isdigit()
             else "a string (ISO 8601 or other text)"
         )
@@ -272,8 +295,9 @@ def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     """`event_time` is in milliseconds (or microseconds), not seconds.
 
     ## What it does
-    Reports an integer `event_time` of 10^11 or more: 13 digits are
-    milliseconds, 16 microseconds. Ten-digit second timestamps pass.
+    Reports an integer `event_time` (or a numeric string, which Graph reads as
+    the number) of 10^11 or more: 13 digits are milliseconds, 16
+    microseconds. Ten-digit second timestamps pass.
 
     ## Why is this bad?
     Meta reads seconds, so a millisecond time lies thousands of years in the
@@ -326,7 +350,8 @@ def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Reports an event more than 7 days older than the reference time *T*
     (`--now`, default: the clock), or more than 62 days for
     `action_source = physical_store`. Exactly at the boundary passes. Not
-    reported when E005 fired (a millisecond time is not "old").
+    reported when E005 fired (a millisecond time is not "old"). A numeric
+    string (`"1631210000"`) is judged by its number, as Graph reads it.
 
     ## Why is this bad?
     If any event in `data` is older than 7 days, Meta rejects the whole
@@ -382,7 +407,8 @@ def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
     ## What it does
     Reports an `event_time` more than a tolerance (default 60 s, for clock
-    skew) after the reference time *T*. Not reported when E005 fired.
+    skew) after the reference time *T*. Not reported when E005 fired. A
+    numeric string is judged by its number, as Graph reads it.
 
     ## Why is this bad?
     A future time usually means a wrong unit or time zone (local time sent as

@@ -3,9 +3,22 @@ content_ids, enums, basket consistency (C009) and order_id shape (C010)."""
 
 from __future__ import annotations
 
-import pytest
-from helpers import DROP, app_event, body, codes, lint, pointers, store_event, website_event
+import json
 
+import pytest
+from helpers import (
+    DROP,
+    app_event,
+    body,
+    codes,
+    ecosystem_file,
+    lint,
+    pointers,
+    store_event,
+    website_event,
+)
+
+from capi_lint.model import Severity
 from capi_lint.rules.custom_data import iso_currencies
 
 C = ["C"]
@@ -109,7 +122,8 @@ def test_iso_table_comes_from_pycountry() -> None:
 @pytest.mark.parametrize(
     ("value", "words"),
     [
-        ("129.99", "a numeric string"),
+        (" 129.99", "a numeric string"),
+        ("1e3", "a numeric string"),
         ("5.000,00", "a locale-formatted string"),
         ("12,50", "a locale-formatted string"),
         ("$12", "a string"),
@@ -125,6 +139,36 @@ def test_c004_value_not_a_number(value, words: str) -> None:
 
 def test_c004_numeric_string_fix_shows_the_number() -> None:
     assert found(with_custom(value="130"), "C004")[0].fix == "send the number unquoted: 130"
+
+
+@pytest.mark.parametrize("value", ["12.5", "130", "-4.25", "0"])
+def test_c004_plain_numeric_value_string_is_a_warning_graph_accepts(value: str) -> None:
+    # Segment's production destination and Meta's GTM tag send value as a string.
+    [finding] = found(with_custom(value=value), "C004")
+    assert finding.severity is Severity.WARNING
+    assert "numeric string" in finding.message and "accepts" in finding.message
+
+
+@pytest.mark.parametrize("name", ["001-requestdata-4b46cf3.json", "002-requestdata-25f6d1c.json"])
+def test_c004_real_gtm_tag_value_string_is_a_warning(name: str) -> None:
+    # Meta's own sGTM tag test body: value, num_items and predicted_ltv are strings.
+    text = ecosystem_file("gtm-capi-tag", name).read_text(encoding="utf-8")
+    severities = {f.pointer: f.severity for f in lint(text, select=["C004"])}
+    assert severities == {
+        "/data/0/custom_data/value": Severity.WARNING,
+        "/data/0/custom_data/num_items": Severity.ERROR,
+        "/data/0/custom_data/predicted_ltv": Severity.ERROR,
+    }
+
+
+def test_c004_numeric_strings_in_other_fields_stay_errors() -> None:
+    event = with_custom(predicted_ltv="10", net_revenue="2.5")
+    severities = {f.pointer: f.severity for f in found(event, "C004")}
+    assert severities == {
+        "/data/0/custom_data/predicted_ltv": Severity.ERROR,
+        "/data/0/custom_data/net_revenue": Severity.ERROR,
+    }
+    assert found(with_custom(value="12,50"), "C004")[0].severity is Severity.ERROR
 
 
 def test_c004_non_finite_from_a_python_dict() -> None:
@@ -183,6 +227,32 @@ def test_c005_value_and_currency_travel_together() -> None:
         found(website_event(event_name="Lead", custom_data={"value": 0, "currency": "EUR"}), "C005")
         == []
     )
+
+
+def test_c005_currency_may_belong_to_net_revenue_or_an_appended_value() -> None:
+    margin = website_event(
+        event_name="Subscribe", custom_data={"currency": "USD", "net_revenue": 4}
+    )
+    append = website_event(event_name="AppendValue", custom_data={"currency": "BRL"})
+    assert found(margin, "C005") == [] and found(append, "C005") == []
+    # Without net_revenue an ordinary event is still reported.
+    plain = website_event(event_name="Subscribe", custom_data={"currency": "USD"})
+    assert "without `value`" in found(plain, "C005")[0].message
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("stape-facebook-tag", "003-appendvalue-d47449b.json"),
+        ("stape-facebook-tag", "006-appendvalue-0921cc8.json"),
+        ("action-destinations", "029-purchase-should-handle-net-revenue-field.json"),
+    ],
+)
+def test_c005_real_net_revenue_and_appendvalue_bodies_pass(source: str, name: str) -> None:
+    text = ecosystem_file(source, name).read_text(encoding="utf-8")
+    custom = json.loads(text)["data"][0]["custom_data"]
+    assert "net_revenue" in custom and "currency" in custom
+    assert [f for f in lint(text, select=["C005"]) if f.code == "C005"] == []
 
 
 def test_c005_leaves_purchases_to_c001_c002() -> None:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from helpers import NOW, app_event, body, lint, store_event, user_data, website_event
+from helpers import (
+    NOW,
+    app_event,
+    body,
+    ecosystem_file,
+    lint,
+    store_event,
+    user_data,
+    website_event,
+)
 
 import capi_lint
 from capi_lint.model import Severity
@@ -104,8 +113,10 @@ def test_e003_any_present_value_passes(value) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("1763799880", "a numeric string"),
+        ("-1763799880", "a numeric string with a sign or spaces"),
+        (" 1763799880", "a numeric string with a sign or spaces"),
         ("2025-11-22T08:24:40Z", "a string (ISO 8601 or other text)"),
+        ("1763799880.5", "a string (ISO 8601 or other text)"),
         (True, "a boolean"),
         ([NOW], "an array"),
         ({"seconds": NOW}, "an object"),
@@ -125,6 +136,62 @@ def test_e004_integral_float_is_info_only() -> None:
     assert "decimal point" in finding.message
     # ... and the time rules still judge it as a number of seconds.
     assert hits("E006", website_event(event_time=float(NOW - 8 * DAY)))
+
+
+def test_e004_numeric_string_is_a_warning_that_says_graph_accepts_it() -> None:
+    # Segment's production destination sends every event_time as a digit string.
+    [finding] = hits("E004", website_event(event_time=str(NOW - 120)))
+    assert finding.severity is Severity.WARNING
+    assert "numeric string" in finding.message and "accepts" in finding.message
+    assert finding.fix == "send the Unix time as a JSON integer"
+
+
+def test_numeric_string_event_time_is_judged_by_its_value() -> None:
+    # 13 digits are still milliseconds; an old or future number is still old or future.
+    assert hits("E005", website_event(event_time=str((NOW - 120) * 1000)))
+    assert hits("E006", website_event(event_time=str(NOW - 8 * DAY)))
+    assert hits("E007", website_event(event_time=str(NOW + 3600)))
+    assert hits("E008", website_event(event_time=str(NOW - 3 * 3600)))
+    fresh = website_event(event_time=str(NOW - 120))
+    assert [f.code for f in lint(body(fresh), select=["E005", "E006", "E007", "E008"])] == []
+
+
+def test_numeric_string_millisecond_time_stays_an_error() -> None:
+    event = website_event(event_time=str((NOW - 120) * 1000))
+    found = {f.code: f.severity for f in lint(body(event), select=["E004", "E005"])}
+    assert found == {"E004": Severity.WARNING, "E005": Severity.ERROR}
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "now"),
+    [
+        ("action-destinations", "001-addtocart-should-handle-a-basic-event.json", 1631210400),
+        ("gtm-capi-tag", "001-requestdata-4b46cf3.json", 123456789),
+        ("posthog", "005-hog-template-meta-ads-function-works.json", 1728812163),
+    ],
+)
+def test_real_numeric_string_event_times_are_warnings(source: str, name: str, now: int) -> None:
+    # Segment's production destination, Meta's GTM tag test and PostHog's Hog
+    # template send event_time as a digit string; Graph reads the number.
+    text = ecosystem_file(source, name).read_text(encoding="utf-8")
+    found = [f for f in lint(text, now=now, select=["E"]) if f.code.startswith("E00")]
+    assert [(f.code, f.severity) for f in found] == [("E004", Severity.WARNING)]
+    # ... and the time rules judge the number: a week later it is too old.
+    later = [f.code for f in lint(text, now=now + 8 * DAY, select=["E006"])]
+    assert later == ["E006"]
+
+
+def test_real_iso_event_time_stays_an_error() -> None:
+    text = ecosystem_file(
+        "action-destinations", "011-custom-should-map-a-standard-identify-ev.json"
+    ).read_text(encoding="utf-8")
+    [finding] = [f for f in lint(text, now=1631210400, select=["E004"])]
+    assert finding.severity is Severity.ERROR and "ISO 8601" in finding.message
+
+
+def test_iso_event_time_is_not_judged_by_the_time_rules() -> None:
+    event = website_event(event_time="2015-02-23T22:28:55.111Z")
+    assert [f.code for f in lint(body(event), select=["E004", "E005", "E006", "E007"])] == ["E004"]
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
@@ -162,7 +229,7 @@ def test_e005_huge_values_do_not_crash() -> None:
     assert len(finding.message) < 200 and len(finding.fix) < 200
 
 
-@pytest.mark.parametrize("value", [NOW, NOW - 30 * DAY, NOW + DAY, 1, "1763799880000"])
+@pytest.mark.parametrize("value", [NOW, NOW - 30 * DAY, NOW + DAY, 1, "2025-11-22T08:24:40Z"])
 def test_e005_seconds_pass(value) -> None:
     assert hits("E005", website_event(event_time=value)) == []
 
