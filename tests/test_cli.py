@@ -75,7 +75,7 @@ def with_warning() -> dict:
 
 def with_error() -> dict:
     """E004 (error) and E002 (warning)."""
-    return body(website_event(event_name="purchase", event_time="1763799880"))
+    return body(website_event(event_name="purchase", event_time="2025-11-22T08:24:40Z"))
 
 
 def with_info() -> dict:
