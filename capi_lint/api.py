@@ -56,6 +56,9 @@ def check(
         payload = payload.encode("utf-8", "surrogatepass")
     if isinstance(payload, (bytes, bytearray, memoryview)):
         raw = bytes(payload)
+        if len(raw) > settings.max_input_size and not loader.starts_json_lines(raw):
+            problem = loader.too_large(f"payload is {len(raw)} bytes,", settings.max_input_size)
+            return apply_file_ignores(engine.problem_result(path, problem), settings).findings
         if loader.looks_like_jsonl(raw):
             result = engine.check_jsonl(path, raw)
         else:

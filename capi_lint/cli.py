@@ -66,6 +66,13 @@ def _settings_options(command: Any) -> Any:
             click.option(
                 "--pii", type=click.Choice(["hashed", "raw"]), default=None, help="PII mode."
             ),
+            click.option(
+                "--max-input-size",
+                default=None,
+                metavar="SIZE",
+                help="Largest document or JSON Lines line read, in bytes or e.g. 64MiB; "
+                "beyond it: S011 [default: 256MiB].",
+            ),
         )
     ):
         command = option(command)
@@ -244,6 +251,7 @@ def check(
     dedup_scope: str | None,
     statistics: bool,
     quiet: bool,
+    max_input_size: str | None = None,
     fix: bool = False,
     diff: bool = False,
     no_progress: bool = False,
@@ -269,6 +277,7 @@ def check(
         dedup_scope=dedup_scope,
         files=_file_flags(file_opts),
         baseline=baseline_file,
+        max_input_size=max_input_size,
     )
     unwritten = False
     if fix or diff:
@@ -362,6 +371,7 @@ def coverage(
     default_region: str | None,
     pii: str | None,
     no_progress: bool,
+    max_input_size: str | None = None,
     **file_opts: Any,
 ) -> None:
     """Predicted match-key coverage per event name (valid vs. present values)."""
@@ -369,7 +379,12 @@ def coverage(
     from capi_lint.reporters.coverage_report import RENDERERS
 
     settings = _load_settings(
-        config_file, now=now, default_region=default_region, pii=pii, files=_file_flags(file_opts)
+        config_file,
+        now=now,
+        default_region=default_region,
+        pii=pii,
+        max_input_size=max_input_size,
+        files=_file_flags(file_opts),
     )
     predictor = CoveragePredictor(settings, by=by)
     problems = predictor.add_paths(list(paths) or ["."], progress=_progress(not no_progress))
@@ -469,6 +484,7 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
                 "now",
                 "default_region",
                 "pii",
+                "max_input_size",
             )
         },
     )

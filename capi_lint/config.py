@@ -21,6 +21,7 @@ from typing import Any
 from capi_lint import registry
 from capi_lint.files import DEFAULT_EXCLUDE, FileSelection, Patterns, absolute
 from capi_lint.model import Severity
+from capi_lint.sizes import DEFAULT_MAX_INPUT_SIZE, parse_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,6 +65,8 @@ class Settings:
     per_pointer_ignores: tuple[tuple[Patterns, tuple[tuple[str, frozenset[str]], ...]], ...] = ()
     #: Absolute path of a baseline file: its findings are not reported.
     baseline: str | None = None
+    #: Bytes: the largest document, or JSON Lines line, that is read (S011 beyond).
+    max_input_size: int = DEFAULT_MAX_INPUT_SIZE
 
     @cached_property
     def resolved_options(self) -> Mapping[str, Mapping[str, Any]]:
@@ -189,6 +192,7 @@ _KNOWN_KEYS = {
     "per-file-ignores",
     "options",
     "dedup-scope",
+    "max-input-size",
 }
 
 
@@ -206,6 +210,7 @@ def build_settings(
     dedup_scope: str | None = None,
     files: Mapping[str, Any] | None = None,
     baseline: str | None = None,
+    max_input_size: Any = None,
 ) -> Settings:
     """Validate a config table and apply command-line values on top of it."""
     table = dict(table or {})
@@ -287,6 +292,12 @@ def build_settings(
     if scope not in DEDUP_SCOPES:
         raise ConfigError(f"dedup-scope: expected one of {', '.join(DEDUP_SCOPES)}, got {scope!r}")
 
+    size = max_input_size if max_input_size is not None else table.get("max-input-size")
+    try:
+        limit = parse_size(size) if size is not None else DEFAULT_MAX_INPUT_SIZE
+    except ValueError as exc:
+        raise ConfigError(f"max-input-size: {exc}") from None
+
     return Settings(
         enabled=enabled,
         severity=severity,
@@ -301,6 +312,7 @@ def build_settings(
         files=file_selection(table, root, files or {}),
         per_pointer_ignores=per_pointer_ignores(table, root),
         baseline=baseline_path(table, root, baseline),
+        max_input_size=limit,
     )
 
 

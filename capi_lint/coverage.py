@@ -9,6 +9,7 @@ one counter set per row, whatever the number of events.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,7 +150,7 @@ class CoveragePredictor:
 
         ``progress`` is an optional :class:`capi_lint.progress.Progress`.
         """
-        finder = Finder(self.settings.files)
+        finder = Finder(self.settings.files, self.settings.max_input_size)
         problems = self.add_sources(finder.find(list(paths)), progress)
         self.skipped_files.extend(finder.skipped)
         return problems
@@ -157,18 +158,26 @@ class CoveragePredictor:
     def add_sources(self, items: Iterable[Any], progress: Any = None) -> list[loader.Problem]:
         """Read what :class:`capi_lint.files.Finder` found."""
         problems: list[loader.Problem] = []
+        limit = self.settings.max_input_size
         if progress is not None:
             items = progress.track(items)
         for item in items:
             if isinstance(item, tuple):
                 problems.append(item[1])
                 continue
-            raw = loader.read_bytes(item)
+            if item.stream is not None or (item.jsonl and item.fs_path is not None):
+                problems.extend(self._add_jsonl(item, limit, progress))
+                continue
+            raw = loader.read_bytes(item, limit)
             if isinstance(raw, loader.Problem):
                 problems.append(raw)
                 continue
             jsonl = item.jsonl if item.jsonl is not None else loader.looks_like_jsonl(raw)
-            docs = loader.iter_jsonl(item.path, raw) if jsonl else [loader.parse(item.path, raw)]
+            docs = (
+                loader.iter_jsonl(item.path, raw, limit=limit)
+                if jsonl
+                else [loader.parse(item.path, raw)]
+            )
             total = raw.count(b"\n") + 1 if jsonl and progress is not None else 0
             for doc in docs:
                 if total:
@@ -176,6 +185,25 @@ class CoveragePredictor:
                 if doc.parsed:
                     self.add_document(doc.root, item.path)
         return problems
+
+    def _add_jsonl(self, item: loader.Source, limit: int, progress: Any) -> list[loader.Problem]:
+        """A JSON Lines file (or stdin past the limit) read line by line, as `check` does."""
+        handle = item.stream
+        size = 0
+        if handle is None:
+            assert item.fs_path is not None
+            opened = loader.open_regular(item.fs_path)
+            if isinstance(opened, loader.Problem):
+                return [opened]
+            handle = opened
+            size = os.fstat(handle.fileno()).st_size if progress is not None else 0
+        with handle:
+            for doc in loader.iter_jsonl(item.path, handle, limit=limit):
+                if size:
+                    progress.lines(handle.tell(), size)
+                if doc.parsed:
+                    self.add_document(doc.root, item.path)
+        return []
 
     def add_document(self, root: Any, path: str | None = None) -> None:
         envelope = env_mod.read(root)

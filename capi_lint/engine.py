@@ -124,9 +124,12 @@ class Engine:
     # ----------------------------------------------------------------- sources
 
     def check_source(self, source: loader.Source) -> FileResult:
+        limit = self.settings.max_input_size
+        if source.stream is not None:  # stdin past the limit, read on line by line
+            return self.check_jsonl(source.path, source.stream)
         if source.jsonl and source.fs_path is not None and source.data is None:
             return self._check_jsonl_file(source)
-        raw = loader.read_bytes(source)
+        raw = loader.read_bytes(source, limit)
         if isinstance(raw, loader.Problem):
             return self.problem_result(source.path, raw)
         jsonl = source.jsonl if source.jsonl is not None else loader.looks_like_jsonl(raw)
@@ -137,16 +140,17 @@ class Engine:
     def _check_jsonl_file(self, source: loader.Source) -> FileResult:
         """A JSON Lines file streamed from disk: memory does not grow with it."""
         assert source.fs_path is not None
-        try:
-            with source.fs_path.open("rb") as handle:
+        handle = loader.open_regular(source.fs_path)
+        if isinstance(handle, loader.Problem):
+            return self.problem_result(source.path, handle)
+        with handle:
+            try:
                 return self.check_jsonl(source.path, handle)
-        except IsADirectoryError:
-            return self.problem_result(source.path, loader.Problem("S001", "is a directory"))
-        except OSError as exc:
-            reason = (exc.strerror or type(exc).__name__).lower()
-            return self.problem_result(
-                source.path, loader.Problem("S001", f"cannot read: {reason}")
-            )
+            except OSError as exc:  # e.g. EIO while reading
+                reason = (exc.strerror or type(exc).__name__).lower()
+                return self.problem_result(
+                    source.path, loader.Problem("S001", f"cannot read: {reason}")
+                )
 
     def problem_result(self, path: str, problem: loader.Problem) -> FileResult:
         result = FileResult(path)
@@ -193,10 +197,13 @@ class Engine:
             total = raw.count(b"\n") + 1
             where = None
         else:  # an open file: the share of its bytes read so far
-            total = os.fstat(raw.fileno()).st_size or 1
-            where = raw.tell
+            try:
+                total = os.fstat(raw.fileno()).st_size or 1
+                where = raw.tell
+            except (OSError, ValueError):  # stdin read on (no file behind it): no share
+                tick = where = total = None
         found_lines = self.event_lines_found
-        for doc in loader.iter_jsonl(path, raw, part):
+        for doc in loader.iter_jsonl(path, raw, part, self.settings.max_input_size):
             if tick is not None:
                 tick(doc.first_line if where is None else where(), total)
             pending: list[_Pending] = []

@@ -32,7 +32,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from capi_lint import loader
 from capi_lint.loader import JSON_SUFFIXES, JSONL_SUFFIXES, Problem, Source
+from capi_lint.sizes import DEFAULT_MAX_INPUT_SIZE
 
 #: ruff's default ``exclude`` (tool caches, virtual environments, VCS and build
 #: folders, vendored packages), plus ``__pycache__``.
@@ -207,8 +209,11 @@ def holds_event_key(path: Path) -> bool:
     payload: the lint run reports why."""
     overlap = max(len(w) for w in EVENT_WORDS) - 1
     tail = b""
+    opened = loader.open_regular(path)  # never waits on a FIFO swapped in
+    if isinstance(opened, Problem):
+        return True
     try:
-        with path.open("rb") as handle:
+        with opened as handle:
             while chunk := handle.read(_CHUNK):
                 if not tail and _OWN_OUTPUT.match(chunk.removeprefix(b"\xef\xbb\xbf")):
                     return False
@@ -224,8 +229,12 @@ def holds_event_key(path: Path) -> bool:
 class Finder:
     """Expands command-line paths into sources; one instance per run."""
 
-    def __init__(self, selection: FileSelection | None = None) -> None:
+    def __init__(
+        self, selection: FileSelection | None = None, limit: int = DEFAULT_MAX_INPUT_SIZE
+    ) -> None:
         self.selection = selection if selection is not None else FileSelection.default()
+        #: Standard input is read up to this many bytes (``max-input-size``).
+        self.limit = limit
         self._gitignores = _GitIgnores()
         self._inside: dict[Path, Patterns] = {}
         #: Files the walk found and skipped: no CAPI event key in them.
@@ -235,16 +244,17 @@ class Finder:
         """Yield :class:`Source` objects, or ``(path, Problem)`` pairs for paths
         that cannot be read at all. Directories are walked recursively, sorted,
         without following symlinked directories (a symlink loop cannot trap
-        the walk)."""
+        the walk).
+
+        Standard input is read up to ``limit`` bytes. A FIFO, socket or device
+        named here is refused (S001): opening a FIFO waits for a writer, a
+        device such as /dev/zero never ends; a walk skips them with an info
+        note, before anything opens them."""
         for raw in paths:
             if raw == "-":
-                stream = stdin if stdin is not None else sys.stdin.buffer
-                try:
-                    data = stream.read()
-                except OSError as exc:
-                    yield ("-", Problem("S001", f"cannot read standard input: {exc.strerror}"))
-                    continue
-                yield Source("-", None, None, data)
+                yield loader.stdin_source(
+                    stdin if stdin is not None else sys.stdin.buffer, self.limit
+                )
                 continue
             path = Path(raw)
             try:
@@ -255,6 +265,8 @@ class Finder:
                 continue
             if is_dir:
                 yield from self._walk(path)
+            elif exists and (kind := loader.special_kind(path)) is not None:
+                yield (raw, loader.not_regular(kind))
             elif exists or path.is_symlink():
                 if not self.selection.force_exclude or self._selected(path, absolute(path)):
                     yield _source(raw, path)
@@ -303,18 +315,30 @@ class Finder:
             where = str(exc.filename or root)
             errors.append((where, Problem("S001", f"cannot read directory: {_os_reason(exc)}")))
 
+        special: dict[Path, str] = {}
         for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
             here = top / Path(dirpath).relative_to(root)
             dirnames[:] = sorted(
                 name for name in dirnames if not self._excluded(here / name, True, inside)
             )
             for name in filenames:
-                candidate = Path(dirpath) / name
-                if self._selected(candidate, here / name, inside):
+                candidate, full = Path(dirpath) / name, here / name
+                if not self.selection.included(full):
+                    continue
+                # Before _selected, which reads the file: a FIFO would block it.
+                kind = loader.special_kind(candidate)
+                if kind is not None:
+                    if not self._excluded(full, False, inside):
+                        special[candidate] = kind
+                        found.append(candidate)
+                elif self._selected(candidate, full, inside):
                     found.append(candidate)
         yield from errors
         for path in sorted(found):
-            yield _source(str(path), path)
+            if path in special:
+                yield (str(path), loader.skipped_special(special[path]))
+            else:
+                yield _source(str(path), path)
 
 
 def _source(display: str, path: Path) -> Source:
@@ -326,7 +350,10 @@ def _os_reason(exc: OSError) -> str:
 
 
 def discover(
-    paths: Iterable[str], selection: FileSelection | None = None, stdin: Any = None
+    paths: Iterable[str],
+    selection: FileSelection | None = None,
+    stdin: Any = None,
+    limit: int = DEFAULT_MAX_INPUT_SIZE,
 ) -> Iterator[Source | tuple]:
     """:meth:`Finder.find` for callers that do not need the skipped files."""
-    return Finder(selection).find(paths, stdin)
+    return Finder(selection, limit).find(paths, stdin)

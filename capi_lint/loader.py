@@ -7,8 +7,11 @@ duplicate keys and NaN) runs only on documents that need it.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +22,15 @@ import orjson
 from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import PointerParts, Severity
 from capi_lint.positions import MAX_DEPTH, Locator, scan
+from capi_lint.sizes import DEFAULT_MAX_INPUT_SIZE, format_size
 
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _BOM = b"\xef\xbb\xbf"
 _WS_RE = re.compile(r"[ \t\n\r]*")
 _MISSING = object()
+#: Bytes read at a time where the size is not known in advance (stdin, skipped lines).
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -75,33 +81,210 @@ class Source:
     jsonl: bool | None  # None: decide from the content (stdin)
     fs_path: Path | None = None  # None for stdin
     data: bytes | None = None
+    #: Standard input longer than the maximum input size that starts like JSON
+    #: Lines: read on line by line (the bytes already read first), never whole.
+    stream: BinaryIO | None = None
 
 
 # --------------------------------------------------------------------------- discovery
 
 
-def discover(paths: list[str], stdin: Any = None) -> Iterator[Source | Problem | tuple]:
+def discover(
+    paths: list[str], stdin: Any = None, limit: int = DEFAULT_MAX_INPUT_SIZE
+) -> Iterator[Source | Problem | tuple]:
     """The paths' sources as :mod:`capi_lint.files` (the one walker) finds
-    them with the default selection (kept for library callers)."""
+    them with the default selection (kept for library callers); standard
+    input is read up to ``limit`` bytes."""
     from capi_lint import files
 
-    return files.discover(paths, None, stdin)
+    return files.discover(paths, None, stdin, limit)
 
 
 def _os_reason(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
 
 
-def read_bytes(source: Source) -> bytes | Problem:
-    if source.data is not None:
-        return source.data
-    assert source.fs_path is not None
+def special_kind(path: Path) -> str | None:
+    """What a FIFO, socket or device is (following symlinks); None for a regular
+    file, a directory or a path that cannot be looked at (reading says why)."""
     try:
-        return source.fs_path.read_bytes()
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    return _kind(mode)
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return "a special file"
+
+
+def not_regular(kind: str) -> Problem:
+    """A FIFO, socket or device named on the command line (S001)."""
+    return Problem(
+        "S001",
+        f"not a regular file ({kind}): not read, as it may wait or never end",
+        fix="to check what it produces, pipe it in: `... | capi-lint check -`",
+    )
+
+
+def skipped_special(kind: str) -> Problem:
+    """A FIFO, socket or device met while walking a directory (S001, info)."""
+    return Problem(
+        "S001",
+        f"not a regular file ({kind}): skipped",
+        severity=Severity.INFO,
+        fix="to check what it produces, pipe it in: `... | capi-lint check -`",
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+_FIX_TOO_LARGE = (
+    "split it into smaller files (JSON Lines is read one line at a time: one request body "
+    "or event per line), or raise max-input-size (--max-input-size)"
+)
+
+
+def too_large(what: str, limit: int, line: int = 1, then: str = "not checked") -> Problem:
+    """S011 at ``line``, column 1: ``what`` ("file is 3000 bytes,", "line is") is over ``limit``."""
+    return Problem(
+        "S011",
+        f"{what} longer than max-input-size ({format_size(limit)}); {then}",
+        line,
+        1,
+        fix=_FIX_TOO_LARGE,
+    )
+
+
+def _too_large_stdin(limit: int) -> Problem:
+    return too_large(
+        "standard input is", limit, then="reading stopped there and none of it was checked"
+    )
+
+
+def read_at_most(stream: BinaryIO, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of ``stream``: (the bytes, True) at its end, or
+    (``limit + 1`` bytes, False) when there is more. Memory never goes past
+    the limit, whatever the stream holds."""
+    buffer = io.BytesIO()
+    total = 0
+    while total <= limit:
+        chunk = stream.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return buffer.getvalue(), True
+        buffer.write(chunk)
+        total += len(chunk)
+    return buffer.getvalue(), False
+
+
+def stdin_source(stream: Any, limit: int) -> Source | tuple[str, Problem]:
+    try:
+        head, whole = read_at_most(stream, limit)
+    except OSError as exc:
+        return ("-", Problem("S001", f"cannot read standard input: {exc.strerror}"))
+    if whole:
+        return Source("-", None, None, head)
+    if starts_json_lines(head):
+        reader = io.BufferedReader(_Rest(head, stream), buffer_size=_CHUNK)
+        return Source("-", True, None, None, stream=reader)
+    return ("-", _too_large_stdin(limit))
+
+
+def starts_json_lines(head: bytes) -> bool:
+    """Whether the start of a long stdin is JSON Lines: its first line is a whole
+    object or array by itself (a pretty-printed document's first line never is)."""
+    first = head.removeprefix(_BOM).lstrip(b" \t\r\n").split(b"\n", 1)
+    if len(first) < 2:
+        return False
+    try:
+        return isinstance(orjson.loads(first[0]), (dict, list))
+    except orjson.JSONDecodeError:
+        return False
+
+
+class _Rest(io.RawIOBase):
+    """The bytes already read from a stream, then the rest of the stream."""
+
+    def __init__(self, head: bytes, stream: Any) -> None:
+        self._head: memoryview | None = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head is not None:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:] if size < len(self._head) else None
+            return size
+        read = getattr(self._stream, "read1", self._stream.read)
+        data = read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_regular(path: Path) -> BinaryIO | Problem:
+    """An open regular file, or the S001 problem that says why not.
+
+    Opened without blocking, then checked: a FIFO swapped in after
+    :func:`discover` looked at the path cannot make the open wait for a writer.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
     except IsADirectoryError:
         return Problem("S001", "is a directory")
     except OSError as exc:
         return Problem("S001", f"cannot read: {_os_reason(exc)}")
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as exc:
+        os.close(fd)
+        return Problem("S001", f"cannot read: {_os_reason(exc)}")
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = _kind(mode)
+        return Problem("S001", "is a directory") if kind is None else not_regular(kind)
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(source: Source, limit: int = DEFAULT_MAX_INPUT_SIZE) -> bytes | Problem:
+    """The whole input, or the problem: unreadable (S001), over ``limit`` (S011)."""
+    if source.data is not None:
+        return source.data
+    if source.stream is not None:  # stdin past the limit: only readable line by line
+        return _too_large_stdin(limit)
+    assert source.fs_path is not None
+    handle = open_regular(source.fs_path)
+    if isinstance(handle, Problem):
+        return handle
+    with handle:
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                return too_large(f"file is {size} bytes,", limit)
+            data = handle.read(size + 1)  # one buffer of the right size, and one byte more
+            if len(data) <= size:
+                return data
+            # It grew while being read (or its size is not known, as in /proc).
+            rest, whole = (
+                read_at_most(handle, limit - len(data)) if len(data) <= limit else (b"", False)
+            )
+            return data + rest if whole else too_large("file is", limit)
+        except OSError as exc:
+            return Problem("S001", f"cannot read: {_os_reason(exc)}")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -428,16 +611,29 @@ def _byte_position(raw: bytes, offset: int, first_line: int) -> tuple[int, int]:
     return line, column
 
 
-def iter_jsonl(path: str, raw: bytes | BinaryIO, part: Part | None = None) -> Iterator[Document]:
+def iter_jsonl(
+    path: str,
+    raw: bytes | BinaryIO,
+    part: Part | None = None,
+    limit: int = DEFAULT_MAX_INPUT_SIZE,
+) -> Iterator[Document]:
     """One document per non-blank line; a bad line does not stop the others.
 
     ``raw`` is the file's bytes or an open binary file, which is read line by
     line so that memory does not grow with the file. A file without any
     non-blank line is one "empty file" document. With ``part``, ``raw`` is an
     open file positioned at ``part.start`` and only that line range is read.
+    A line longer than ``limit`` bytes is not kept in memory: it is one
+    unparsed document with an S011 problem at its first column.
     """
     empty = True
-    for number, line_start, line in _lines(raw, part):
+    for number, line_start, line in _lines(raw, part, limit):
+        if line is None:
+            empty = False
+            yield Document(
+                path, _MISSING, None, number, number - 1, [too_large("line is", limit, number)]
+            )
+            continue
         if line.endswith(b"\r"):
             line = line[:-1]
         if not line.strip():
@@ -485,32 +681,48 @@ def split_lines(path: Path, parts: int) -> list[Part]:
     return out
 
 
-def _lines(raw: bytes | BinaryIO, part: Part | None = None) -> Iterator[tuple[int, int, bytes]]:
-    """(1-based number, byte offset, line without its newline)."""
-    offset = 0
-    if part is not None:
-        assert not isinstance(raw, (bytes, bytearray))
-        offset = part.start
-        for number, line in enumerate(raw, part.first_line):
-            if offset >= part.end:
-                return
-            yield number, offset, line[:-1] if line.endswith(b"\n") else line
-            offset += len(line)
-        return
+def _lines(
+    raw: bytes | BinaryIO, part: Part | None = None, limit: int = DEFAULT_MAX_INPUT_SIZE
+) -> Iterator[tuple[int, int, bytes | None]]:
+    """(1-based number, byte offset, line without its newline or None when it is
+    longer than ``limit``)."""
     if isinstance(raw, (bytes, bytearray)):
+        assert part is None
         size = len(raw)
-        number = 0
+        offset = number = 0
         while offset < size:
             end = raw.find(b"\n", offset)
             if end < 0:
                 end = size
             number += 1
-            yield number, offset, bytes(raw[offset:end])
+            yield number, offset, bytes(raw[offset:end]) if end - offset <= limit else None
             offset = end + 1
         return
-    for number, line in enumerate(raw, 1):
-        yield number, offset, line[:-1] if line.endswith(b"\n") else line
-        offset += len(line)
+    offset = part.start if part is not None else 0
+    stop = part.end if part is not None else None
+    number = part.first_line if part is not None else 1
+    while stop is None or offset < stop:
+        line, read = _read_line(raw, limit)
+        if not read:
+            return
+        yield number, offset, line
+        offset += read
+        number += 1
+
+
+def _read_line(handle: BinaryIO, limit: int) -> tuple[bytes | None, int]:
+    """The next line without its newline (None if longer than ``limit``: then it
+    is read past in chunks, never held whole), and the bytes it took."""
+    line = handle.readline(limit + 1)  # a line of `limit` bytes and its newline fit
+    read = len(line)
+    if line.endswith(b"\n"):
+        return line[:-1], read
+    if read <= limit:
+        return line, read  # the last line, without a newline
+    while line and not line.endswith(b"\n"):
+        line = handle.readline(_CHUNK)
+        read += len(line)
+    return None, read
 
 
 def looks_like_jsonl(raw: bytes) -> bool:

@@ -7,6 +7,7 @@ so that they all produce the same findings for the same input.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -96,7 +97,7 @@ def run(
         from capi_lint import baseline
 
         known = baseline.Baseline(settings.baseline)
-    finder = Finder(settings.files)
+    finder = Finder(settings.files, settings.max_input_size)
     items: list[Any] = list(finder.find(list(paths), stdin=stdin))
     workers = _workers(jobs, items, settings)
     tracked: Iterable[Any] = progress.track(items) if progress is not None else items
@@ -222,7 +223,53 @@ _WORKER_ENGINE: Engine | None = None
 def _init_worker(settings: Settings) -> None:
     # One engine per worker process (not shared between threads or calls).
     global _WORKER_ENGINE
+    _exit_with_parent()
     _WORKER_ENGINE = Engine(settings)
+
+
+#: How often a worker looks whether its parent is still there (seconds).
+PARENT_POLL_SECONDS = 0.5
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the process that started it dies.
+
+    A parent killed with SIGKILL cannot shut its pool down, and the workers of
+    a forked pool hold both ends of the pool's pipes themselves: blocked on
+    the next task (or on a full result pipe) they would wait forever, adopted
+    by PID 1. On Linux the kernel kills them (PR_SET_PDEATHSIG); everywhere a
+    daemon thread sees the parent change (reparenting) and ends the process,
+    whatever its main thread is blocked in.
+    """
+    import threading
+
+    parent = os.getppid()
+    _kill_on_parent_death()
+    if os.getppid() != parent:  # died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)  # no cleanup to do: a worker writes nothing but its results
+
+    threading.Thread(target=watch, name="capi-lint-parent-watch", daemon=True).start()
+
+
+def _kill_on_parent_death() -> None:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) on Linux; nothing elsewhere (the thread does it)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no prctl (an unusual libc): the thread suffices
+        pass
 
 
 def _check_in_worker(item: Any) -> FileResult:

@@ -455,14 +455,14 @@ def test_unreadable_file_is_a_finding(tmp_path: Path, monkeypatch) -> None:
     # We may run as root, where chmod 000 does not stop reading: simulate EACCES.
     root = _tree(tmp_path)
     locked = root / "a" / "one.JSON"
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def open_(path, flags, *args, **kw):  # type: ignore[no-untyped-def]
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, flags, *args, **kw)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_)
     findings = capi_lint.check_file(root, now=NOW)
     assert [(Path(f.path).name, f.code, f.line) for f in findings] == [("one.JSON", "S001", None)]
     assert "permission denied" in findings[0].message

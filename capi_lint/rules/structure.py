@@ -245,6 +245,53 @@ declare(
 )
 
 
+declare(
+    "S011",
+    "input-too-large",
+    Severity.ERROR,
+    """A document or JSON Lines line is larger than `max-input-size`.
+
+    ## What it does
+    Reports a `.json` file, a standard input, a payload passed to the library
+    or one JSON Lines line that is longer than `max-input-size` bytes
+    (default 256 MiB), at its line and column 1. Reading stops at the limit:
+    the input is not checked, and the run goes on with the next line or
+    file. A JSON Lines file of any size is fine as long as each line is under
+    the limit: it is read one line at a time. So is a standard input whose
+    first line is a whole JSON object or array (JSON Lines).
+
+    ## Why is this bad?
+    This is capi-lint's own safety limit, not a rule of Meta's: a request
+    holds at most 1000 events, a few megabytes even with long `custom_data`,
+    so a document of hundreds of megabytes is not a Conversions API body
+    (a wrong file, a dump, an endless stream such as `/dev/zero`). Reading it
+    whole would take as much memory as it has bytes; the limit keeps a run's
+    memory bounded whatever it is given.
+
+    ## Example
+    ```sh
+    cat /dev/zero | capi-lint check -
+    # -:1:1: S011 [error] standard input is longer than max-input-size (256 MiB); ...
+    ```
+
+    ## Fix
+    Split the input into request bodies of at most 1000 events, or into JSON
+    Lines (one request body or event per line). If the file is right as it
+    is, raise the limit: `max-input-size = "1GiB"` in the config, or
+    `--max-input-size 1GiB` (bytes, or a size with `KiB`, `MiB`, `GiB`; `kB`,
+    `MB`, `GB` are powers of 1000).
+
+    ## Options
+    `max-input-size` is a top-level config key (not a rule option), also
+    `--max-input-size` on `check`, `coverage` and `crosscheck`.
+
+    ## Source
+    requirements §1.2 [doc]: at most 1000 events per request — {MAIN};
+    the byte limit itself is capi-lint's [inf].
+    """,
+)
+
+
 # --------------------------------------------------------------------------- S009 / S010
 
 #: Likely intended key for common misspellings (compared case-insensitively,
