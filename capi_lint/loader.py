@@ -710,6 +710,14 @@ def _lines(
         number += 1
 
 
+def nonblank_line_numbers(handle: BinaryIO, limit: int = DEFAULT_MAX_INPUT_SIZE) -> Iterator[int]:
+    """The numbers of the lines that hold something (a line longer than ``limit``
+    does), read a line at a time: memory stays under ``limit`` whatever the file."""
+    for number, _offset, line in _lines(handle, None, limit):
+        if line is None or line.strip():
+            yield number
+
+
 def _read_line(handle: BinaryIO, limit: int) -> tuple[bytes | None, int]:
     """The next line without its newline (None if longer than ``limit``: then it
     is read past in chunks, never held whole), and the bytes it took."""

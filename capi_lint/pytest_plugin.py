@@ -271,14 +271,23 @@ class PayloadFile(pytest.File):
         if not self.jsonl:
             yield PayloadItem.from_parent(self, name="capi-lint", line=None)
             return
-        try:
-            raw = self.path.read_bytes()
-        except OSError:
+        from capi_lint import loader
+
+        # Line by line, never the whole file (nor a FIFO: open_regular refuses it).
+        handle = loader.open_regular(self.path)
+        if isinstance(handle, loader.Problem):
             yield PayloadItem.from_parent(self, name="capi-lint", line=None)
             return
-        for number, text in enumerate(raw.split(b"\n"), start=1):
-            if text.strip():
-                yield PayloadItem.from_parent(self, name=f"line-{number}", line=number)
+        with handle:
+            try:
+                numbers = list(loader.nonblank_line_numbers(handle))
+            except OSError:
+                numbers = None
+        if numbers is None:
+            yield PayloadItem.from_parent(self, name="capi-lint", line=None)
+            return
+        for number in numbers:
+            yield PayloadItem.from_parent(self, name=f"line-{number}", line=number)
         yield PayloadItem.from_parent(self, name="batch", line=0)
 
     def findings(self) -> tuple[list[Finding], Any]:
