@@ -28,6 +28,7 @@ JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _BOM = b"\xef\xbb\xbf"
 _WS_RE = re.compile(r"[ \t\n\r]*")
+_LEADING_RE = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\n\r]*")
 _MISSING = object()
 #: Bytes read at a time where the size is not known in advance (stdin, skipped lines).
 _CHUNK = 1 << 20
@@ -204,11 +205,12 @@ def stdin_source(stream: Any, limit: int) -> Source | tuple[str, Problem]:
 def starts_json_lines(head: bytes) -> bool:
     """Whether the start of a long stdin is JSON Lines: its first line is a whole
     object or array by itself (a pretty-printed document's first line never is)."""
-    first = head.removeprefix(_BOM).lstrip(b" \t\r\n").split(b"\n", 1)
-    if len(first) < 2:
+    start = _LEADING_RE.match(head).end()  # type: ignore[union-attr]  # always matches
+    end = head.find(b"\n", start)  # no slicing of the whole head: it would be copied
+    if end < 0:
         return False
     try:
-        return isinstance(orjson.loads(first[0]), (dict, list))
+        return isinstance(orjson.loads(head[start:end]), (dict, list))
     except orjson.JSONDecodeError:
         return False
 
