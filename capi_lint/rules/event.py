@@ -891,7 +891,9 @@ def append_event_outside_window(event: dict[str, Any], ctx: Any) -> list[Hit] | 
     `event_time` is when it was generated, so it is received no earlier:
     a gap beyond the window is already too late. (For AppendValue the window
     runs from when the conversion was *sent*; a conversion sent late leaves
-    correspondingly more time.)
+    correspondingly more time.) That an AppendAttribution event cannot
+    precede its original is inferred: the reference's own web example gives
+    the append event an `event_time` years before the original's.
 
     ## Example
     ```json
