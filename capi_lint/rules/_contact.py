@@ -76,6 +76,14 @@ def is_phone_value(value: Any) -> bool:
     return _PHONE_CHARS.fullmatch(text) is not None and 7 <= _digits(text) <= 15
 
 
+def may_be_contact(key: Any, value: Any) -> bool:
+    """Cheap pre-test for :func:`contact_kind` (most values fail it): an `@`, a
+    leading `+`, or a member name that says phone."""
+    if type(value) is str:
+        return "@" in value or value.lstrip()[:1] == "+" or names_phone(key)
+    return type(value) is int and names_phone(key)
+
+
 def contact_kind(key: Any, value: Any) -> str | None:
     """``"email address"``, ``"phone number"`` or None for one member ``key: value``.
 

@@ -33,7 +33,7 @@ from capi_lint.hashing import (
 from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
-from capi_lint.rules._contact import contact_kind, is_email, is_intl_phone
+from capi_lint.rules._contact import contact_kind, is_email, is_intl_phone, may_be_contact
 from capi_lint.rules._userdata import (
     Elem,
     analyse,
@@ -935,8 +935,14 @@ def _contact_hit(path: tuple[Any, ...], kind: str, value: Any, where: str = "") 
     )
 
 
+#: Cheap test before a URL is parsed: something in it could be contact data.
+_URL_HINT = re.compile(
+    r"@|%40|=(?:%2B|\+)|phone|mobile|msisdn|whatsapp|cell|[?&#](?:tel|ph)=", re.I
+)
+
+
 def _url_contacts(path: tuple[Any, ...], url: str) -> list[Hit] | None:
-    if "=" not in url:
+    if "=" not in url or _URL_HINT.search(url) is None:
         return None
     try:
         parts = urlsplit(url.strip())
@@ -997,39 +1003,41 @@ def contact_data_outside_user_data(event: dict[str, Any], ctx: Any) -> list[Hit]
     ## Source
     requirements §4.1.2, §6.2 [doc] — {CI}
     """
-    hits = None
-    budget = _MAX_NODES
+    hits: list[Hit] = []
+    budget = [_MAX_NODES]
     for key, value in event.items():
         if key == "user_data" or value is None:
             continue
         if key in _URL_KEYS and type(value) is str:
             found = _url_contacts((key,), value)
             if found:
-                hits = (hits or []) + found
+                hits += found
             continue
-        # (path, member name that holds the value, value, depth)
-        stack: list[tuple[tuple[Any, ...], Any, Any, int]] = [((key,), key, value, 0)]
-        while stack and budget > 0:
-            budget -= 1
-            path, name, item, depth = stack.pop()
-            kind_of = type(item)
-            if kind_of is dict:
-                if depth < _MAX_DEPTH:
-                    stack.extend(
-                        ((*path, k), k, v, depth + 1)
-                        for k, v in reversed(item.items())
-                        if v is not None
-                    )
-            elif kind_of is list:
-                if depth < _MAX_DEPTH:
-                    stack.extend(
-                        ((*path, i), name, v, depth + 1)
-                        for i, v in reversed(list(enumerate(item)))
-                        if v is not None
-                    )
-            elif kind_of is str or kind_of is int:
-                kind = contact_kind(name, item)
-                if kind is not None:
-                    hits = hits or []
-                    hits.append(_contact_hit(path, kind, item))
-    return hits
+        if type(value) is dict or type(value) is list or may_be_contact(key, value):
+            _scan(value, key, (key,), 0, hits, budget)
+    return hits or None
+
+
+def _scan(
+    value: Any, name: Any, path: tuple[Any, ...], depth: int, hits: list[Hit], budget: list[int]
+) -> None:
+    """Report contact data in ``value`` (held by member ``name`` at ``path``); the
+    walk stops at depth _MAX_DEPTH and after _MAX_NODES values per event."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return
+    kind_of = type(value)
+    if kind_of is dict:
+        if depth < _MAX_DEPTH:
+            for key, item in value.items():
+                if type(item) is dict or type(item) is list or may_be_contact(key, item):
+                    _scan(item, key, (*path, key), depth + 1, hits, budget)
+    elif kind_of is list:
+        if depth < _MAX_DEPTH:
+            for index, item in enumerate(value):
+                if type(item) is dict or type(item) is list or may_be_contact(name, item):
+                    _scan(item, name, (*path, index), depth + 1, hits, budget)
+    elif may_be_contact(name, value):
+        kind = contact_kind(name, value)
+        if kind is not None:
+            hits.append(_contact_hit(path, kind, value))
