@@ -628,7 +628,8 @@ def crm_event_not_system_generated(event: dict[str, Any], ctx: Any) -> list[Hit]
     Send `"action_source": "system_generated"` on every CRM stage event.
 
     ## Source
-    requirements §3 [doc] — {CRM}
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Evidence: Meta states it (§ Required parameters, `action_source`).
     """
     source = event.get("action_source")
     if type(source) is not str or source == CRM_ACTION_SOURCE or not source.strip():
@@ -689,7 +690,13 @@ def app_event_wrong_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     fields from events that really happened on the web or over email.
 
     ## Source
-    requirements §2.11, §3, §8.1, §8.6 [doc] — {PARAMS}, {AD}
+    - Meta, Parameters: {PARAMS}
+    - Meta, App Data Parameters: {AD}
+    - Meta, Customer Information Parameters: {CI}
+    - Evidence: Meta states that `action_source` must be accurate (Parameters), that
+      `app_data` is required for app events (App Data Parameters) and that `anon_id` is
+      for app events only (Customer Information Parameters, § anon_id); that app
+      context on a website or email event means the source is wrong is our inference.
     """
     app = event.get("app_data")
     where: tuple[str, ...] | None = None

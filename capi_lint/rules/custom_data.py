@@ -877,7 +877,9 @@ def crm_event_source_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
     Add `"event_source": "crm"` to `custom_data`.
 
     ## Source
-    requirements §7.12 [doc] — {CRM}
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Evidence: Meta states it (§ Required parameters, `event_source`); Meta's own
+      Business SDK example `AdsPixelCRMEventsPostCustom.py` omits it.
     """
     if not is_crm_event(event):
         return None
@@ -934,7 +936,8 @@ def crm_lead_event_source_missing(event: dict[str, Any], ctx: Any) -> list[Hit] 
     Add `"lead_event_source": "<your CRM's name>"` to `custom_data`.
 
     ## Source
-    requirements §7.12 [doc] — {CRM}
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Evidence: Meta states it (§ Required parameters, `lead_event_source`).
     """
     if not is_crm_event(event):
         return None

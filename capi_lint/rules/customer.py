@@ -1007,7 +1007,10 @@ def lead_id_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     a digit string), or leave `lead_id` out.
 
     ## Source
-    requirements §4.2 (`lead_id`) [doc] — {CRM}, {CI}
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Meta, Customer Information Parameters: {CI}
+    - Evidence: Meta states the 15–16 digits and the rejection (Payload
+      Specification, § lead_id).
     """
     user = event.get("user_data")
     if type(user) is not dict:

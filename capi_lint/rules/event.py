@@ -853,7 +853,10 @@ def original_event_time_implausible(event: dict[str, Any], ctx: Any) -> list[Hit
     Send the original event's own `event_time` (whole seconds, UTC).
 
     ## Source
-    requirements §2.3, §2.24 [doc] — {OED}, {APPATTR}
+    - Meta, Original Event Data Parameters: {OED}
+    - Meta, AppendAttribution event parameters: {APPATTR}
+    - Evidence: Meta states the unit (Original Event Data Parameters, § event_time);
+      the 2001 floor and the millisecond ceiling are our inference.
     """
     value = _original_time(_original_data(event))
     if value is None or not implausible_original_time(value):
@@ -907,7 +910,10 @@ def append_event_outside_window(event: dict[str, Any], ctx: Any) -> list[Hit] | 
     original event's real `event_time`.
 
     ## Source
-    requirements §2.24 [doc] — {APPATTR}, {PLTV}
+    - Meta, AppendAttribution event parameters: {APPATTR}
+    - Meta, Integration Guidance: Predicted Lifetime Value (pLTV): {PLTV}
+    - Evidence: Meta states both windows and the AppendValue order (§ AppendValue
+      event parameters); comparing the two event times is our inference.
     """
     name = event.get("event_name")
     window = APPEND_WINDOWS.get(name) if type(name) is str else None
@@ -970,7 +976,10 @@ def append_original_event_incomplete(event: dict[str, Any], ctx: Any) -> list[Hi
     and `event_id` into `original_event_data`.
 
     ## Source
-    requirements §2.24 [doc] — {APPATTR}, {PLTV}
+    - Meta, AppendAttribution event parameters: {APPATTR}
+    - Meta, Integration Guidance: Predicted Lifetime Value (pLTV): {PLTV}
+    - Evidence: Meta states it (AppendAttribution, § Event parameters; pLTV, § Match
+      your events).
     """
     name = event.get("event_name")
     if name != APPEND_ATTRIBUTION and name != APPEND_VALUE:

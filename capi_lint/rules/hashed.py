@@ -1001,7 +1001,9 @@ def contact_data_outside_user_data(event: dict[str, Any], ctx: Any) -> list[Hit]
     SHA-256 (`em`, `ph`).
 
     ## Source
-    requirements §4.1.2, §6.2 [doc] — {CI}
+    - Meta, Customer Information Parameters: {CI}
+    - Evidence: Meta states that its systems do not accept unhashed contact
+      information (§ introduction); the shapes recognised are our inference.
     """
     hits: list[Hit] = []
     budget = [_MAX_NODES]
