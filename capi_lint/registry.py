@@ -19,6 +19,8 @@ from capi_lint.model import Severity
 DOC_URL = "https://github.com/capi-lint/capi-lint/blob/main/docs/rules.md#{code}"
 
 _CAPI = "https://developers.facebook.com/docs/marketing-api/conversions-api/"
+#: Meta's newer documentation tree; some pages exist only there.
+_DOCS = "https://developers.facebook.com/documentation/ads-commerce/conversions-api/"
 
 #: Page keys of requirements.md §0.2; a rule doc writes ``{CI}`` and gets the URL.
 SOURCES: Mapping[str, str] = {
@@ -42,6 +44,10 @@ SOURCES: Mapping[str, str] = {
     "OMNI": "https://developers.facebook.com/docs/marketing-api/best-practices/omni-optimal-setup-guide",
     "DQ": _CAPI + "dataset-quality-api",
     "SQ": "https://developers.facebook.com/docs/marketing-api/reference/ads-pixel/setup_quality",
+    # Not in requirements §0.2: Meta pages read for issue 14's rules.
+    "CRM": _CAPI + "conversion-leads-integration/payload-specification",
+    "APPATTR": _DOCS + "guides/append-attribution/reference",
+    "PLTV": _DOCS + "guides/predicted-lifetime-value",
 }
 _SOURCE_KEY = re.compile(r"\{([A-Z0-9]+)\}")
 

@@ -4,7 +4,10 @@ requirements §3: `website` needs a page URL and a user agent (E011), `app`
 needs `app_data` (§8), `physical_store` has a 62-day window (E006) and needs
 no browser field, `business_messaging` has its own identifiers (§10);
 `email`, `phone_call`, `chat`, `system_generated` and `other` need nothing
-beyond the always-required fields, so no rule here singles them out.
+beyond the always-required fields. Two rules judge the source against the
+event's content instead: CRM (Conversion Leads) events must be
+`system_generated` (A010), and app events must not say `website` or `email`
+(A011).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, rule
+from capi_lint.rules._leads import CRM_ACTION_SOURCE, is_crm_event
 from capi_lint.rules._util import describe_type, is_present
 
 #: Fields only a browser can supply (A001: any one of them is browser context).
@@ -591,5 +595,127 @@ def business_messaging_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] 
             f"event name {shown!r} is reportedly rejected for business_messaging "
             f"(subcode 2804066){hint}",
             f"use one of: {', '.join(allowed)}",
+        )
+    ]
+
+
+@rule("A010", "crm-event-not-system-generated", Severity.WARNING, Scope.EVENT)
+def crm_event_not_system_generated(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """A Conversion Leads (CRM) event is not `action_source = system_generated`.
+
+    ## What it does
+    Reports an event that declares itself a Conversion Leads event — its
+    `custom_data.event_source` is `crm` or it carries a
+    `custom_data.lead_event_source` — while its `action_source` is another
+    value (`website`, `other`, `phone_call`, …). A missing or invalid
+    `action_source` is E009's or E010's; events without those CRM markers
+    are never judged (a `lead_id` alone does not make a CRM event).
+
+    ## Why is this bad?
+    Meta's CRM payload specification: `action_source` is "Required. Set this
+    parameter to the value system_generated for all Conversion Leads
+    events." An event labelled otherwise is counted as that source and does
+    not feed the Conversion Leads optimisation.
+
+    ## Example
+    ```json
+    {"event_name": "Qualified", "action_source": "website",
+     "custom_data": {"event_source": "crm", "lead_event_source": "HubSpot"},
+     "user_data": {"lead_id": 525645896321548}}
+    ```
+
+    ## Fix
+    Send `"action_source": "system_generated"` on every CRM stage event.
+
+    ## Source
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Evidence: Meta states it (§ Required parameters, `action_source`).
+    """
+    source = event.get("action_source")
+    if type(source) is not str or source == CRM_ACTION_SOURCE or not source.strip():
+        return None
+    if not is_crm_event(event):
+        return None
+    shown = source if len(source) <= 40 else source[:39] + "…"
+    return [
+        Hit(
+            ("action_source",),
+            f"Conversion Leads (CRM) event has `action_source` {shown!r}; Meta requires "
+            "system_generated for all Conversion Leads events",
+            'send "action_source": "system_generated"',
+        )
+    ]
+
+
+#: `user_data` keys that only an app supplies (requirements §8.6: `anon_id` is for app events only).
+_APP_ONLY_USER_KEYS = ("anon_id",)
+_NOT_APP_SOURCES = frozenset({"website", "email"})
+
+
+@rule(
+    "A011",
+    "app-event-wrong-source",
+    Severity.WARNING,
+    Scope.EVENT,
+    action_sources=_NOT_APP_SOURCES,
+)
+def app_event_wrong_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """An app event is labelled `website` or `email`.
+
+    ## What it does
+    For `action_source` `website` or `email`, reports an event that carries
+    app context: a non-empty `app_data` object (tracking flags, `extinfo`,
+    …) or `user_data.anon_id` (the app install ID). Points at the first of
+    them. `madid` alone does not trigger (it is also an offline match key,
+    see A005), and neither do other sources: `physical_store`, `other` and
+    the rest may legitimately carry device IDs. A002 judges real `app`
+    events; A001 and E011 judge website events without browser context.
+
+    ## Why is this bad?
+    Meta asks for an accurate `action_source` ("you agree that the
+    action_source parameter is accurate to the best of your knowledge");
+    `app_data` is the container for app events and `anon_id` is for app
+    events only. An app conversion labelled website or email is attributed
+    to the wrong channel, misses the app's attribution (advertiser tracking,
+    install referrer) and, as website, fails the web requirements (E011).
+
+    ## Example
+    ```json
+    {"event_name": "AddToCart", "action_source": "email",
+     "app_data": {"advertiser_tracking_enabled": 0, "extinfo": ["i2", "…"]}}
+    ```
+
+    ## Fix
+    Send `"action_source": "app"` for events from the app, or drop the app
+    fields from events that really happened on the web or over email.
+
+    ## Source
+    - Meta, Parameters: {PARAMS}
+    - Meta, App Data Parameters: {AD}
+    - Meta, Customer Information Parameters: {CI}
+    - Evidence: Meta states that `action_source` must be accurate (Parameters), that
+      `app_data` is required for app events (App Data Parameters) and that `anon_id` is
+      for app events only (Customer Information Parameters, § anon_id); that app
+      context on a website or email event means the source is wrong is our inference.
+    """
+    app = event.get("app_data")
+    where: tuple[str, ...] | None = None
+    if type(app) is dict and app:
+        where = ("app_data",)
+    else:
+        user = event.get("user_data")
+        if type(user) is dict:
+            for key in _APP_ONLY_USER_KEYS:
+                if _present_str(user.get(key)):
+                    where = ("user_data", key)
+                    break
+    if where is None:
+        return None
+    source = ctx.action_source
+    return [
+        Hit(
+            where,
+            f"event carries app context (`{'.'.join(where)}`) but `action_source` is {source!r}",
+            'send "action_source": "app" for app events, or drop the app fields',
         )
     ]

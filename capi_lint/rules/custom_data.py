@@ -1,4 +1,5 @@
-"""C — custom_data: value and currency, numeric fields, contents, enums, order_id."""
+"""C — custom_data: value and currency, numeric fields, contents, enums, order_id,
+and the CRM markers of Conversion Leads events."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
-from capi_lint.rules._util import describe_type
+from capi_lint.rules._leads import CRM_SOURCE, is_crm_event, says_crm
+from capi_lint.rules._leads import custom_data as leads_custom_data
+from capi_lint.rules._util import describe_type, mask
 from capi_lint.rules.dedup import suspicious_id
 
 _PURCHASE = "Purchase"
@@ -837,5 +840,130 @@ def order_id_suspicious(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
             ("custom_data", "order_id"),
             f"`custom_data.order_id` {problem}",
             "send the real order number as a trimmed string",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- CRM (Conversion Leads)
+
+
+@rule("C011", "crm-event-source-missing", Severity.WARNING, Scope.EVENT)
+def crm_event_source_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """A Conversion Leads (CRM) event lacks `custom_data.event_source: "crm"`.
+
+    ## What it does
+    Reports an event recognised as a Conversion Leads event by its other CRM
+    markers — a `custom_data.lead_event_source`, or a `user_data.lead_id` on a
+    `system_generated` event — whose `custom_data.event_source` is absent,
+    empty or not exactly `crm` (`"CRM"` is reported with a hint). Events
+    without any CRM marker are never judged. Meta's own CRM example in its
+    Business SDK (`AdsPixelCRMEventsPostCustom`) sends `lead_event_source`
+    but no `event_source`, and is reported.
+
+    ## Why is this bad?
+    Meta's CRM payload specification: `event_source` is "Required. Set this
+    parameter to the value crm for all Conversions Leads events", under
+    `custom_data`; it marks the event as coming from your CRM for the
+    Conversion Leads optimisation.
+
+    ## Example
+    ```json
+    {"event_name": "QualifiedLead", "action_source": "system_generated",
+     "user_data": {"lead_id": 525645896321548},
+     "custom_data": {"lead_event_source": "Salesforce"}}
+    ```
+
+    ## Fix
+    Add `"event_source": "crm"` to `custom_data`.
+
+    ## Source
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Evidence: Meta states it (§ Required parameters, `event_source`); Meta's own
+      Business SDK example `AdsPixelCRMEventsPostCustom.py` omits it.
+    """
+    if not is_crm_event(event):
+        return None
+    data = leads_custom_data(event)
+    source = None if data is None else data.get("event_source")
+    if source == CRM_SOURCE:
+        return None
+    if data is None:
+        where: tuple[str, ...] = ()
+        what = "has no `custom_data`, so no `event_source`"
+    elif source is None or (type(source) is str and not source.strip()):
+        where = ("custom_data",)
+        what = "has no `custom_data.event_source`"
+    else:
+        where = ("custom_data", "event_source")
+        if says_crm(data):
+            what = 'writes `custom_data.event_source` other than exactly "crm" (case or spaces)'
+        else:
+            what = f'has `custom_data.event_source` {mask(source)}, not "crm"'
+    return [
+        Hit(
+            where,
+            f"Conversion Leads (CRM) event {what}; Meta requires it on every CRM event",
+            'add "event_source": "crm" to custom_data',
+        )
+    ]
+
+
+@rule("C012", "crm-lead-event-source-missing", Severity.WARNING, Scope.EVENT)
+def crm_lead_event_source_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """A Conversion Leads (CRM) event does not name its CRM in `lead_event_source`.
+
+    ## What it does
+    Reports an event recognised as a Conversion Leads event by its other CRM
+    markers — `custom_data.event_source` `crm`, or a `user_data.lead_id` on a
+    `system_generated` event — whose `custom_data.lead_event_source` is
+    absent, empty or not a string. When the name was put at the event's top
+    level or in `user_data` instead, the message says so. Events without any
+    CRM marker are never judged.
+
+    ## Why is this bad?
+    Meta's CRM payload specification: `lead_event_source` is "Required. Set
+    this parameter to the name of the tool where the leads are coming from
+    (e.g., Hubspot, SAP, Oracle, Dynamics, In-house CRM, etc.), included
+    under the custom_data parameter."
+
+    ## Example
+    ```json
+    {"event_name": "Converted", "action_source": "system_generated",
+     "user_data": {"lead_id": 525645896321548}, "custom_data": {"event_source": "crm"}}
+    ```
+
+    ## Fix
+    Add `"lead_event_source": "<your CRM's name>"` to `custom_data`.
+
+    ## Source
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Evidence: Meta states it (§ Required parameters, `lead_event_source`).
+    """
+    if not is_crm_event(event):
+        return None
+    data = leads_custom_data(event)
+    value = None if data is None else data.get("lead_event_source")
+    if type(value) is str and value.strip():
+        return None
+    holders = (("the event's top level", event), ("`user_data`", event.get("user_data")))
+    misplaced = [
+        place
+        for place, holder in holders
+        if type(holder) is dict and holder.get("lead_event_source") is not None
+    ]
+    if value is not None and not (type(value) is str and not value.strip()):
+        where: tuple[str, ...] = ("custom_data", "lead_event_source")
+        what = f"`custom_data.lead_event_source` is {describe_type(value)}, not the CRM's name"
+    else:
+        where = ("custom_data",) if data is not None else ()
+        what = "has no `custom_data.lead_event_source`"
+        if misplaced:
+            what += f" (it was sent at {misplaced[0]}; it belongs in custom_data)"
+    return [
+        Hit(
+            where,
+            f"Conversion Leads (CRM) event {what}; Meta requires the name of the CRM "
+            "the leads come from",
+            'add "lead_event_source": "<CRM name>" to custom_data',
         )
     ]

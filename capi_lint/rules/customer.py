@@ -1,4 +1,5 @@
-"""U — customer information: presence, invalid combinations, IP, user agent, fbc/fbp, madid."""
+"""U — customer information: presence, invalid combinations, IP, user agent, fbc/fbp, madid,
+lead_id."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from capi_lint.rules._userdata import (
     parse_cookie,
     raw_only_digest,
 )
+from capi_lint.rules._util import mask
 
 # --------------------------------------------------------------------------- U001–U004
 
@@ -952,3 +954,84 @@ def madid_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
         message = "`user_data.madid` is not an advertising ID (a UUID, 8-4-4-4-12 hex digits)"
         fix = "send the Android advertising ID or IDFA as the OS returns it"
     return [Hit(("user_data", "madid"), message, fix)]
+
+
+# --------------------------------------------------------------------------- U015
+
+
+def _lead_id_problem(value: Any) -> str | None:
+    """Why one `lead_id` value is not a Meta lead ID, or None if it is one (or is
+    another rule's: null, a digest for H006, a wrong JSON type for S010)."""
+    if type(value) is int:
+        digits = str(abs(value))
+        if value >= 0 and 15 <= len(digits) <= 16:
+            return None
+        return f"an integer of {len(digits)} digits" if value >= 0 else "a negative number"
+    if type(value) is not str:
+        return None
+    text = value.strip()
+    if not text or raw_only_digest(text):
+        return None
+    if text.isdigit() and text.isascii():
+        if 15 <= len(text) <= 16:
+            return None if text == value else "padded with whitespace"
+        return f"{len(text)} digits"
+    return "not a number"
+
+
+@rule("U015", "lead-id-invalid", Severity.ERROR, Scope.EVENT)
+def lead_id_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`user_data.lead_id` is not a 15- or 16-digit Meta lead ID.
+
+    ## What it does
+    Reports a `lead_id` (an integer, a digit string, or each item of an
+    array) that is not 15 or 16 digits: too short or too long, a placeholder
+    such as `"lead_id"`, letters, a negative number, whitespace around the
+    digits. Hashed values are H006's (lead_id must not be hashed), JSON
+    types other than integer and string are S010's, null and empty are
+    U004's. Judged on every event that sends `lead_id`.
+
+    ## Why is this bad?
+    Meta's CRM payload specification: the lead ID "is a 15 or 16-digit
+    number obtained from the leadgen_id field in the lead generation
+    Webhook", not hashed, and "please use a valid lead_id or else the system
+    will reject the event".
+
+    ## Example
+    ```json
+    {"user_data": {"lead_id": "lead_id"}}
+    ```
+
+    ## Fix
+    Send the `leadgen_id` from the lead-ads webhook unchanged (as a number or
+    a digit string), or leave `lead_id` out.
+
+    ## Source
+    - Meta, Conversion Leads integration: Payload Specification: {CRM}
+    - Meta, Customer Information Parameters: {CI}
+    - Evidence: Meta states the 15–16 digits and the rejection (Payload
+      Specification, § lead_id).
+    """
+    user = event.get("user_data")
+    if type(user) is not dict:
+        return None
+    value = user.get("lead_id")
+    if value is None:
+        return None
+    items = list(enumerate(value)) if type(value) is list else [(None, value)]
+    hits = None
+    for index, item in items:
+        problem = _lead_id_problem(item)
+        if problem is None:
+            continue
+        where = ("user_data", "lead_id") if index is None else ("user_data", "lead_id", index)
+        hits = hits or []
+        hits.append(
+            Hit(
+                where,
+                f"{label(where)} is {problem} ({mask(item)}); a Meta lead ID has 15 or 16 "
+                "digits, and Meta rejects events with an invalid lead_id",
+                "send the leadgen_id from the lead-ads webhook unchanged",
+            )
+        )
+    return hits

@@ -795,3 +795,222 @@ def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
             )
         )
     return hits or None
+
+
+# --------------------------------------------------------------------------- original_event_data
+
+APPEND_ATTRIBUTION = "AppendAttribution"
+APPEND_VALUE = "AppendValue"
+#: The append events, each with how long after the original event Meta takes it:
+#: AppendAttribution "less than 48 hours from the original event" {APPATTR};
+#: AppendValue "within 7 days of sending the conversion event" {PLTV}.
+APPEND_WINDOWS = {APPEND_ATTRIBUTION: 2 * DAY, APPEND_VALUE: 7 * DAY}
+#: 2001-09-09: no Unix time in seconds of an event Meta can still take is smaller.
+_MIN_SECONDS = 10**9
+
+
+def _original_data(event: dict[str, Any]) -> dict[str, Any] | None:
+    data = event.get("original_event_data")
+    return data if type(data) is dict else None
+
+
+def _original_time(data: dict[str, Any] | None) -> int | None:
+    """original_event_data.event_time as whole seconds when it is a number, else None."""
+    return None if data is None else _time_value(data)
+
+
+def implausible_original_time(value: int) -> bool:
+    """E014's judgement: not a Unix time in seconds of a recent event."""
+    return value < _MIN_SECONDS or _is_sub_second(value)
+
+
+@rule("E014", "original-event-time-implausible", Severity.ERROR, Scope.EVENT)
+def original_event_time_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """`original_event_data.event_time` is not a Unix time in seconds.
+
+    ## What it does
+    Reports an `original_event_data.event_time` that is a number but cannot
+    be the time of a recent event in Unix seconds: below 1,000,000,000
+    (before 2001-09-09: a truncated, made-up or relative value, e.g.
+    `17555555` = 1970-07-23) or at least 10^11 (milliseconds or
+    microseconds). No reference time is needed. A string or other type is
+    S010's; the event's own `event_time` is E004–E007's.
+
+    ## Why is this bad?
+    Meta matches an `AppendAttribution` or `AppendValue` event to its
+    original conversion through `original_event_data`, whose `event_time`
+    is "a Unix timestamp in seconds indicating when the actual event
+    occurred" (required for AppendAttribution). A time decades before the
+    append event matches no conversion Meta still holds.
+
+    ## Example
+    ```json
+    {"event_name": "AppendValue", "event_time": 1747945830,
+     "original_event_data": {"event_name": "Purchase", "event_time": 17555555, "order_id": "1001"}}
+    ```
+
+    ## Fix
+    Send the original event's own `event_time` (whole seconds, UTC).
+
+    ## Source
+    - Meta, Original Event Data Parameters: {OED}
+    - Meta, AppendAttribution event parameters: {APPATTR}
+    - Evidence: Meta states the unit (Original Event Data Parameters, § event_time);
+      the 2001 floor and the millisecond ceiling are our inference.
+    """
+    value = _original_time(_original_data(event))
+    if value is None or not implausible_original_time(value):
+        return None
+    if _is_sub_second(value):
+        what = "looks like milliseconds"
+        fix = "divide by 1000: Meta expects whole seconds"
+    else:
+        what = f"is {value}, a date before 2001; not a Unix time in seconds of the original event"
+        fix = "send the original event's event_time in Unix seconds"
+    return [
+        Hit(("original_event_data", "event_time"), f"`original_event_data.event_time` {what}", fix)
+    ]
+
+
+@rule("E015", "append-event-outside-window", Severity.WARNING, Scope.EVENT)
+def append_event_outside_window(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """An AppendAttribution/AppendValue event is earlier than, or too late after, its original.
+
+    ## What it does
+    For `AppendAttribution` and `AppendValue` events, compares the event's
+    `event_time` with `original_event_data.event_time` (no reference time is
+    needed) and reports an append event that happened before its original
+    event, or more than its window after it: 48 hours for
+    `AppendAttribution`, 7 days for `AppendValue`. Quiet when either time is
+    missing or not a number, and when the original time is implausible
+    (E014 reports that).
+
+    ## Why is this bad?
+    Meta: "AppendAttribution events must be received less than 48 hours from
+    the original event"; events received later are classified as low
+    quality. For `AppendValue` (delayed pLTV) the `event_time` "must be
+    later than the conversion event's event_time", and the event must be
+    sent "within 7 days of sending the conversion event". The append event's
+    `event_time` is when it was generated, so it is received no earlier:
+    a gap beyond the window is already too late. (For AppendValue the window
+    runs from when the conversion was *sent*; a conversion sent late leaves
+    correspondingly more time.) That an AppendAttribution event cannot
+    precede its original is inferred: the reference's own web example gives
+    the append event an `event_time` years before the original's.
+
+    ## Example
+    ```json
+    {"event_name": "AppendAttribution", "event_time": 1763800000,
+     "original_event_data": {"event_name": "Purchase", "event_time": 1763500000}}
+    ```
+    (83 hours later)
+
+    ## Fix
+    Send append events promptly after the original conversion, with the
+    original event's real `event_time`.
+
+    ## Source
+    - Meta, AppendAttribution event parameters: {APPATTR}
+    - Meta, Integration Guidance: Predicted Lifetime Value (pLTV): {PLTV}
+    - Evidence: Meta states both windows and the AppendValue order (§ AppendValue
+      event parameters); comparing the two event times is our inference.
+    """
+    name = event.get("event_name")
+    window = APPEND_WINDOWS.get(name) if type(name) is str else None
+    if window is None:
+        return None
+    append_time = _time_value(event)
+    original = _original_time(_original_data(event))
+    if append_time is None or original is None or implausible_original_time(original):
+        return None
+    gap = append_time - original
+    if 0 <= gap <= window:
+        return None
+    if gap < 0:
+        hours = -gap / 3600
+        message = (
+            f"{name} `event_time` is {hours:.1f} hours before its original event's "
+            "(`original_event_data.event_time`); it must come after the conversion"
+        )
+        fix = "check both times: the append event follows the original conversion"
+    else:
+        limit = "48 hours" if name == APPEND_ATTRIBUTION else "7 days"
+        message = (
+            f"{name} is {gap / 3600:.1f} hours after its original event; Meta takes "
+            f"{name} only within {limit} of the original"
+        )
+        fix = f"send {name} within {limit} of the original conversion"
+    return [Hit(("event_time",), message, fix)]
+
+
+@rule("E016", "append-original-event-incomplete", Severity.ERROR, Scope.EVENT)
+def append_original_event_incomplete(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """An AppendAttribution/AppendValue event does not identify its original event.
+
+    ## What it does
+    For `AppendAttribution` and `AppendValue` events, reports a missing
+    `original_event_data` object, or one without what Meta requires in it:
+    for `AppendAttribution`, `event_name` and `event_time`; for
+    `AppendValue`, `event_name` and at least one of `order_id` and
+    `event_id`. Present means not null and not blank. Values are judged
+    elsewhere (E014, S010). Other events are never judged.
+
+    ## Why is this bad?
+    Meta matches the append event to the conversion it extends through
+    `original_event_data`. The AppendAttribution reference marks
+    `original_event_data.event_name` and `event_time` **Required**; the
+    pLTV guide says the `event_id`/`order_id` in `original_event_data` "is
+    required" for an AppendValue event ("Meta uses these identifiers to find
+    the conversion event"). Without them the appended attribution or value
+    attaches to nothing.
+
+    ## Example
+    ```json
+    {"event_name": "AppendValue", "event_time": 1763800000,
+     "original_event_data": {"event_name": "Purchase"},
+     "custom_data": {"predicted_ltv": 120.0, "currency": "USD"}}
+    ```
+
+    ## Fix
+    Copy the original conversion's `event_name`, `event_time`, `order_id`
+    and `event_id` into `original_event_data`.
+
+    ## Source
+    - Meta, AppendAttribution event parameters: {APPATTR}
+    - Meta, Integration Guidance: Predicted Lifetime Value (pLTV): {PLTV}
+    - Evidence: Meta states it (AppendAttribution, § Event parameters; pLTV, § Match
+      your events).
+    """
+    name = event.get("event_name")
+    if name != APPEND_ATTRIBUTION and name != APPEND_VALUE:
+        return None
+    data = _original_data(event)
+    if data is None:
+        if event.get("original_event_data") is not None:
+            return None  # a wrong type is S010's
+        return [
+            Hit(
+                (),
+                f"{name} event has no `original_event_data`; Meta cannot tell which "
+                "conversion it extends",
+                "send original_event_data with the original event's event_name, event_time, "
+                "order_id and event_id",
+            )
+        ]
+    missing = [] if is_present(data.get("event_name")) else ["no `event_name`"]
+    if name == APPEND_ATTRIBUTION:
+        if data.get("event_time") is None:
+            missing.append("no `event_time`")
+    elif not is_present(data.get("order_id")) and not is_present(data.get("event_id")):
+        missing.append("neither `order_id` nor `event_id`")
+    if not missing:
+        return None
+    return [
+        Hit(
+            ("original_event_data",),
+            f"{name} `original_event_data` has "
+            + " and ".join(missing)
+            + "; Meta requires it to find the original conversion",
+            "copy them from the original conversion event",
+        )
+    ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from capi_lint.hashing import (
     EMPTY_SHA256,
@@ -29,8 +30,10 @@ from capi_lint.hashing import (
     sha256_hex,
     us_state_hashes,
 )
+from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
+from capi_lint.rules._contact import contact_kind, is_email, is_intl_phone, may_be_contact
 from capi_lint.rules._userdata import (
     Elem,
     analyse,
@@ -784,9 +787,6 @@ _VALUE_FIX = {
 
 # --------------------------------------------------------------------------- H011
 
-_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_PHONE_SHAPE = re.compile(r"\+[\d\s().\-]{8,}")
-
 
 @rule("H011", "pii-in-external-id", Severity.WARNING, Scope.EVENT)
 def pii_in_external_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
@@ -823,9 +823,9 @@ def pii_in_external_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
         if kind is not NOT_HASH:
             continue
         text = value.strip()
-        if _EMAIL_SHAPE.fullmatch(text):
+        if is_email(text):
             what, fix = "an email address", "send the email hashed as `em`, not as external_id"
-        elif _PHONE_SHAPE.fullmatch(text) and 8 <= sum(ch.isdigit() for ch in text) <= 15:
+        elif is_intl_phone(text):
             what, fix = "a phone number", "send the phone number hashed as `ph`, not as external_id"
         else:
             continue
@@ -893,3 +893,153 @@ def hash_in_raw_mode(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
             )
         )
     return hits
+
+
+# --------------------------------------------------------------------------- H013
+
+#: URL fields: only their query string and fragment are searched (`?email=…`).
+_URL_KEYS = ("event_source_url", "referrer_url")
+#: Bounds of the walk through one event (custom properties may nest deeply).
+_MAX_DEPTH = 8
+_MAX_NODES = 5_000
+_CONTACT_FIX = {
+    "email address": "remove it, or send it hashed as `user_data.em`",
+    "phone number": "remove it, or send it hashed as `user_data.ph`",
+}
+
+
+def _path_label(path: tuple[Any, ...]) -> str:
+    parts = []
+    for step in path:
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        else:
+            parts.append(("." if parts else "") + mask_key(step))
+    return "`" + "".join(parts) + "`"
+
+
+def _printable_pointer(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``path`` cut before the first key that must not be printed (mask.key_pointer)."""
+    for index, step in enumerate(path):
+        if isinstance(step, str) and key_pointer((), step) == ():
+            return path[:index]
+    return path
+
+
+def _contact_hit(path: tuple[Any, ...], kind: str, value: Any, where: str = "") -> Hit:
+    return Hit(
+        _printable_pointer(path),
+        f"{_path_label(path)}{where} holds a plain {kind} ({mask(value)}) outside "
+        "`user_data`: personal data sent unhashed",
+        _CONTACT_FIX[kind],
+    )
+
+
+#: Cheap test before a URL is parsed: something in it could be contact data.
+_URL_HINT = re.compile(
+    r"@|%40|=(?:%2B|\+)|phone|mobile|msisdn|whatsapp|cell|[?&#](?:tel|ph)=", re.I
+)
+
+
+def _url_contacts(path: tuple[Any, ...], url: str) -> list[Hit] | None:
+    if "=" not in url or _URL_HINT.search(url) is None:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    hits = None
+    for section in (parts.query, parts.fragment.partition("?")[2] or parts.fragment):
+        if "=" not in section:
+            continue
+        for name, value in parse_qsl(section, keep_blank_values=False):
+            kind = contact_kind(name, value.strip())
+            if kind is not None:
+                hits = hits or []
+                hits.append(
+                    _contact_hit(path, kind, value, f" (query parameter `{mask_key(name)}`)")
+                )
+    return hits
+
+
+@rule("H013", "contact-data-outside-user-data", Severity.WARNING, Scope.EVENT)
+def contact_data_outside_user_data(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+    """A plain email address or phone number is sent outside `user_data`.
+
+    ## What it does
+    Searches every part of the event except `user_data` — `custom_data` and
+    its nested custom properties, `original_event_data`, `app_data`,
+    `event_id` and the other event keys — for a value that is a complete
+    email address (`local@domain.tld`; asset names such as `logo@2x.png`
+    excepted), an international phone number (`+` then 8–15 digits), or,
+    under a member whose name says phone (`phone`, `mobile`, `tel`, `ph`,
+    `phoneNumber`, …), a national number of 7–15 digits. In
+    `event_source_url` and `referrer_url` only the query string and the
+    fragment are searched (`?email=ann%40example.com`), since the page
+    address itself is expected there. Hashed values, partial addresses,
+    numbers without `+` under other names (order numbers, SKUs) and
+    everything inside `user_data` (the H and N rules judge it) pass. The
+    value is shown masked.
+
+    ## Why is this bad?
+    Meta's systems are designed not to accept unhashed contact information;
+    email addresses and phone numbers belong, normalised and hashed, in
+    `user_data.em` and `user_data.ph`, where they are used for matching
+    only. A raw address in `custom_data` or in a URL is personal data sent
+    in plain text: it is never used for matching, and it is stored with the
+    event. A business's own contact (a store phone number) is reported too;
+    ignore the rule for such files.
+
+    ## Example
+    ```json
+    {"event_name": "ViewContent", "user_data": {"em": "…hash…"},
+     "custom_data": {"email": "abc@gmail.com", "value": 100}}
+    ```
+
+    ## Fix
+    Drop the field, or move the value into `user_data` as a normalised
+    SHA-256 (`em`, `ph`).
+
+    ## Source
+    - Meta, Customer Information Parameters: {CI}
+    - Evidence: Meta states that its systems do not accept unhashed contact
+      information (§ introduction); the shapes recognised are our inference.
+    """
+    hits: list[Hit] = []
+    budget = [_MAX_NODES]
+    for key, value in event.items():
+        if key == "user_data" or value is None:
+            continue
+        if key in _URL_KEYS and type(value) is str:
+            found = _url_contacts((key,), value)
+            if found:
+                hits += found
+            continue
+        if type(value) is dict or type(value) is list or may_be_contact(key, value):
+            _scan(value, key, (key,), 0, hits, budget)
+    return hits or None
+
+
+def _scan(
+    value: Any, name: Any, path: tuple[Any, ...], depth: int, hits: list[Hit], budget: list[int]
+) -> None:
+    """Report contact data in ``value`` (held by member ``name`` at ``path``); the
+    walk stops at depth _MAX_DEPTH and after _MAX_NODES values per event."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return
+    kind_of = type(value)
+    if kind_of is dict:
+        if depth < _MAX_DEPTH:
+            for key, item in value.items():
+                if type(item) is dict or type(item) is list or may_be_contact(key, item):
+                    _scan(item, key, (*path, key), depth + 1, hits, budget)
+    elif kind_of is list:
+        if depth < _MAX_DEPTH:
+            for index, item in enumerate(value):
+                if type(item) is dict or type(item) is list or may_be_contact(name, item):
+                    _scan(item, name, (*path, index), depth + 1, hits, budget)
+    elif may_be_contact(name, value):
+        kind = contact_kind(name, value)
+        if kind is not None:
+            hits.append(_contact_hit(path, kind, value))

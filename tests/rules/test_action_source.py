@@ -9,6 +9,7 @@ from helpers import (
     app_event,
     body,
     codes,
+    ecosystem_file,
     lint,
     sha,
     store_event,
@@ -226,3 +227,43 @@ def test_a009_names_and_option() -> None:
     assert "LeadSubmitted" in hits[0].message
     assert found(body(lead), "A009", options={"A009": {"event-names": ["Lead"]}}) == []
     assert found(body(website_event(event_name="Lead")), "A009") == []
+
+
+# --------------------------------------------------------------------------- A011
+
+
+def test_a011_segment_app_event_sent_as_email() -> None:
+    path = ecosystem_file(
+        "action-destinations", "007-addtocart-should-send-app-events-without.json"
+    )
+    found = [(f.code, f.pointer) for f in lint(path.read_text("utf-8"), select=["A011"])]
+    assert found == [("A011", "/data/0/app_data")]
+
+
+@pytest.mark.parametrize(
+    ("event", "pointer"),
+    [
+        (app_event(action_source="email"), "/data/0/app_data"),
+        (app_event(action_source="website"), "/data/0/app_data"),
+        (website_event(user_data=user_data(anon_id="XZ1234567890")), "/data/0/user_data/anon_id"),
+    ],
+)
+def test_a011_app_context_on_website_or_email(event, pointer: str) -> None:
+    assert [f.pointer for f in found(body(event), "A011")] == [pointer]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        app_event(),
+        app_event(action_source="other"),
+        app_event(action_source="physical_store"),
+        website_event(app_data={}),
+        website_event(user_data=user_data(madid="6D92078A-8246-4BA4-AE5B-76104861E7DC")),
+        store_event(
+            action_source="email", user_data=user_data(madid="6D92078A-8246-4BA4-AE5B-76104861E7DC")
+        ),
+    ],
+)
+def test_a011_quiet(event) -> None:
+    assert found(body(event), "A011") == []
