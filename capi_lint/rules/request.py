@@ -172,6 +172,25 @@ _PLACEHOLDER = re.compile(
 )
 
 
+#: An app access token: ``{app-id}|{app-secret}`` (or the client-token form).
+_APP_TOKEN = re.compile(r"\d{5,}\|[A-Za-z0-9_-]{10,}")
+#: Meta's secrets are long: user, page and system-user tokens are ~150-250
+#: characters, an app secret 32 hex, appsecret_proof 64 hex.
+_SECRET_MIN_LENGTH = 32
+
+
+def _secret_shaped(value: Any) -> bool:
+    """Whether a credential key's value could be a real Meta secret: a token
+    (``EAA…``), an app token, or a long opaque string. Short words and test
+    values (``accessToken12345``) cannot authenticate anything."""
+    if type(value) is not str:
+        return False
+    text = value.strip()
+    if _TOKEN_START.match(text) or _APP_TOKEN.fullmatch(text):
+        return True
+    return len(text) >= _SECRET_MIN_LENGTH and not any(c.isspace() for c in text)
+
+
 def _has_eaa(blob: bytes) -> bool:
     """Whether the serialised document contains ``EAA`` anywhere.
 
@@ -272,7 +291,7 @@ def _credential_hits(root: Any, skip: frozenset[tuple[Any, ...]]) -> list[Hit]:
                 if skip and not parts and (key,) in skip:
                     continue
                 if key in _CREDENTIAL_KEYS:
-                    if not _placeholder(value):
+                    if _secret_shaped(value) and not _placeholder(value):
                         hits.append(
                             Hit(
                                 (*parts, key),
@@ -331,12 +350,16 @@ def credential_in_payload(root: Any, ctx: Any) -> list[Hit] | None:
     ## What it does
     Reports, anywhere in the document, an `access_token` or `appsecret_proof`
     key (exact spelling; other spellings are S009's unknown keys) whose value
-    is not a placeholder, a string that is a Meta
+    could be a real secret (a Meta token `EAA…`, an app token
+    `{app-id}|{app-secret}`, or an opaque string of 32 or more characters, as
+    every Meta token, app secret and proof is) and is not a placeholder; a
+    string that is a Meta
     token (`EAA` followed by 20 or more letters and digits, optionally after
     `Bearer `), and a URL with an `access_token=` query parameter.
     Placeholders pass: `<ACCESS_TOKEN>`, `{{…}}`, `${…}`, `%…%`, `$TOKEN`,
     anything with `***`, `REDACTED`, `xxx`, `YOUR_ACCESS_TOKEN`, empty
-    values. The value is never printed: at most `EAA…(redacted)`.
+    values, and short test values such as PostHog's `accessToken12345`. The
+    value is never printed: at most `EAA…(redacted)`.
 
     To stay cheap, the document is walked only when a quick test finds
     something: `EAA` in the document serialised once by orjson, a credential

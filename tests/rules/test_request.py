@@ -270,3 +270,29 @@ def test_r004_jsonl_request_lines() -> None:
     )
     hits = found(text, "R004", select=["R004", "E006"])
     assert [(f.pointer, f.line) for f in hits] == [("/data", 1)]
+
+
+def test_r003_short_test_value_of_access_token_is_not_a_leak() -> None:
+    # PostHog's Meta template test posts `"access_token": "accessToken12345"`:
+    # a value that cannot authenticate anything, not a leaked credential.
+    from helpers import ecosystem_file
+
+    import capi_lint
+
+    path = ecosystem_file("posthog", "005-hog-template-meta-ads-function-works.json")
+    assert [f for f in capi_lint.check_file(path, {"select": ["R003"]}) if f.code == "R003"] == []
+    assert [f.code for f in lint(body(website_event(), access_token="accessToken12345"))
+            if f.code == "R003"] == []  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "EAAB" + "x1Y2z3" * 5,  # a user or system-user token
+        "123456789012345|AbCdEfGhIjKlMnOpQrSt",  # an app token
+        "a3f1" * 10,  # a long opaque secret (app secret, proof)
+    ],
+)
+def test_r003_secret_shaped_access_token_is_a_leak(value: str) -> None:
+    [finding] = [f for f in lint(body(website_event(), access_token=value)) if f.code == "R003"]
+    assert finding.pointer == "/access_token" and value not in finding.message
