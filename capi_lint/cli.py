@@ -52,7 +52,14 @@ def _settings_options(command: Any) -> Any:
     """The options every command that builds Settings shares (see _load_settings)."""
     for option in reversed(
         (
-            click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601."),
+            click.option(
+                "--now",
+                default=None,
+                metavar="TIME",
+                help="Reference time for the age checks (E006-E008, ...): unix seconds, "
+                "ISO 8601, or `clock`. `check` and `coverage` skip those checks without "
+                "one (here, `now` or `per-file-now` in config).",
+            ),
             click.option(
                 "--config",
                 "config_file",
@@ -580,7 +587,12 @@ def hash_cmd(field_name: str, region: str | None, show_normalized: bool, value: 
     default=None,
     help="Lowest severity that makes the answer a Graph-style 400 [default: error].",
 )
-@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
+@click.option(
+    "--now",
+    default=None,
+    metavar="TIME",
+    help="Reference time: unix seconds, ISO 8601 or `clock` [default: the clock].",
+)
 @click.option("--select", multiple=True, help="Codes or prefixes to enable.")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
 @click.option(

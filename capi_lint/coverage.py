@@ -184,7 +184,8 @@ class CoveragePredictor:
 
     def add_document(self, root: Any, path: str | None = None) -> None:
         envelope = env_mod.read(root)
-        ctx = Context(self.settings, self.engine.now, path or "<payload>")
+        where = path or "<payload>"
+        ctx = Context(self.settings, self.engine.now_for(where), where)
         ctx.kind = envelope.kind
         ctx.request = envelope.request
         ctx.envelope = envelope

@@ -47,6 +47,22 @@ def _baseline_note(matched: int | None) -> str:
     return f" {_plural(matched, 'known finding')} matched the baseline (not shown)."
 
 
+def age_note(result: RunResult) -> str | None:
+    """The one line that says the date-dependent checks did not run, and how to
+    run them (``check`` on files without a reference time)."""
+    s = result.summary
+    if not s.age_checks_skipped:
+        return None
+    skipped = s.age_checks_skipped
+    where = "" if skipped == s.files else f" in {_plural(skipped, 'file')}"
+    codes = ", ".join(s.age_rules)
+    return (
+        f"Age checks skipped{where}: no reference time, so the checks that compare "
+        f"event_time with now ({codes}) did not run. Pin one with --now TIME "
+        "(or `now =` / `[per-file-now]` in config), or use --now clock."
+    )
+
+
 def statistics(result: RunResult) -> list[str]:
     counts = Counter((f.code, f.slug, f.severity.value) for f in result.findings)
     return [
@@ -81,5 +97,8 @@ def render_chunks(
         lines += statistics(result)
     if not quiet:
         lines.append(summary_line(result))
+        note = age_note(result)
+        if note:
+            lines.append(note)
     if lines:
         yield "\n".join(lines) + "\n"
