@@ -72,9 +72,27 @@ def statistics(result: RunResult) -> list[str]:
 
 
 def render(
-    result: RunResult, *, color: bool = False, quiet: bool = False, show_stats: bool = False
+    result: RunResult,
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    show_stats: bool = False,
+    show_fixes: bool = False,
+    **_options: object,
 ) -> str:
-    return "".join(render_chunks(result, color=color, quiet=quiet, show_stats=show_stats))
+    return "".join(
+        render_chunks(
+            result, color=color, quiet=quiet, show_stats=show_stats, show_fixes=show_fixes
+        )
+    )
+
+
+def format_fix(finding: Finding, color: bool = False) -> str | None:
+    """``--show-fixes``: the finding's suggested fix, indented below it (so
+    that tools reading ``path:line:col: CODE`` lines skip it)."""
+    if not finding.fix:
+        return None
+    return f"    {_paint('fix:', '32', color)} {finding.fix}"
 
 
 def render_chunks(
@@ -83,6 +101,7 @@ def render_chunks(
     color: bool = False,
     quiet: bool = False,
     show_stats: bool = False,
+    show_fixes: bool = False,
     size: int = 1_000,
 ) -> Iterator[str]:
     """:func:`render`'s text in pieces of at most ``size`` findings, so that the
@@ -90,7 +109,11 @@ def render_chunks(
     lines: list[str] = []
     for finding in result.findings:
         lines.append(format_finding(finding, color))
-        if len(lines) == size:
+        if show_fixes:
+            fix = format_fix(finding, color)
+            if fix is not None:
+                lines.append(fix)
+        if len(lines) >= size:
             yield "\n".join(lines) + "\n"
             lines = []
     if show_stats:
