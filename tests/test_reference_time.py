@@ -337,3 +337,11 @@ def test_every_rule_runs_without_a_reference_time() -> None:
     result = runner.run(paths, settings)
     assert result.summary.files == len(paths) > 100
     assert not {"E007", "E008"} & {f.code for f in result.findings}
+
+
+def test_a_baseline_keeps_the_age_note(capsys) -> None:
+    paths = fixture_set()
+    assert run(capsys, "check", *paths, "--write-baseline", "base.json")[0] == 0
+    _, doc = run_json(capsys, *paths, "--baseline", "base.json")
+    assert doc["summary"]["age_checks_skipped"] == 4
+    assert "Age checks skipped" in run(capsys, "check", *paths, "--baseline", "base.json")[1]
