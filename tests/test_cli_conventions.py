@@ -39,7 +39,9 @@ def write(path: str, payload: object) -> str:
 
 def broken() -> str:
     """E004 (error, with a fix) and E002 (warning)."""
-    return write("bad.json", body(website_event(event_name="purchase", event_time="1763799880")))
+    return write(
+        "bad.json", body(website_event(event_name="purchase", event_time="2025-11-22T08:24:40Z"))
+    )
 
 
 # --------------------------------------------------------------------------- exit codes
