@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from capi_lint import loader
-from capi_lint.config import Settings, build_settings, parse_time
+from capi_lint.config import Settings, build_settings, parse_now
 from capi_lint.engine import Engine, apply_file_ignores
 from capi_lint.model import Finding, Severity
 
@@ -28,13 +28,17 @@ class PayloadError(AssertionError):
         )
 
 
-def _settings(config: Settings | Mapping[str, Any] | None, now: Any) -> Settings:
+def _settings(
+    config: Settings | Mapping[str, Any] | None, now: Any, *, clock: bool = False
+) -> Settings:
+    """``clock``: without a reference time (``now``, or in ``config``) use the
+    clock, as sending code wants for the events it is about to send."""
     settings = config if isinstance(config, Settings) else build_settings(config or {})
     if now is not None:
         from dataclasses import replace
 
-        settings = replace(settings, now=parse_time(now))
-    return settings
+        settings = replace(settings, now=parse_now(now))
+    return settings.with_clock_default() if clock else settings
 
 
 def check(
@@ -48,9 +52,12 @@ def check(
 
     Text and bytes get line and column; parsed objects have no text, so their
     findings carry the pointer only. ``config`` is a :class:`Settings` or a
-    config table as in ``[tool.capi-lint]``; ``now`` pins the reference time.
+    config table as in ``[tool.capi-lint]``; ``now`` pins the reference time
+    (unix seconds, ISO 8601 or ``"clock"``). Without one, here in sending code,
+    the clock is the reference time: an event older than Meta accepts is
+    reported (unlike ``capi-lint check`` on files, which skips age checks).
     """
-    settings = _settings(config, now)
+    settings = _settings(config, now, clock=True)
     engine = Engine(settings)
     if isinstance(payload, str):
         payload = payload.encode("utf-8", "surrogatepass")
@@ -114,7 +121,9 @@ def check_file(
     config: Settings | Mapping[str, Any] | None = None,
     now: Any = None,
 ) -> list[Finding]:
-    """The same findings the CLI reports for this file."""
+    """The same findings the CLI reports for this file: age checks (E006, ...)
+    run only with a reference time (``now``, or ``now`` / ``per-file-now`` in
+    ``config``), so that a committed fixture does not fail as it ages."""
     settings = _settings(config, now)
     from capi_lint.runner import run
 

@@ -33,13 +33,91 @@ def _stdin_bytes() -> Any:
     return getattr(sys.stdin, "buffer", sys.stdin)
 
 
-def _use_color(stream: Any) -> bool:
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def _use_color(stream: Any, mode: str = "auto") -> bool:
+    """``--color``: ``always`` / ``never``; ``auto`` colours a terminal unless
+    NO_COLOR is set (FORCE_COLOR colours a pipe too)."""
+    if mode != "auto":
+        return mode == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def _output_options(formats: Sequence[str]) -> Any:
+    """``--output-format`` (alias ``--format``), ``--output-file`` and ``--color``."""
+
+    def apply(command: Any) -> Any:
+        for option in reversed(
+            (
+                click.option(
+                    "--output-format",
+                    "--format",
+                    "output_format",
+                    type=click.Choice(list(formats)),
+                    default="text",
+                    show_default=True,
+                    help="Output format (`--format` is an alias).",
+                ),
+                click.option(
+                    "--output-file",
+                    "-o",
+                    type=click.Path(dir_okay=False, writable=True),
+                    default=None,
+                    metavar="FILE",
+                    help="Write the report to FILE instead of standard output.",
+                ),
+                click.option(
+                    "--color",
+                    "color_mode",
+                    type=click.Choice(COLOR_CHOICES),
+                    default="auto",
+                    show_default=True,
+                    help="Colour the text output: auto = on a terminal, unless NO_COLOR is set.",
+                ),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return apply
+
+
+class _Report:
+    """Where the report goes: standard output, or ``--output-file`` (UTF-8,
+    written as it comes, closed at the end)."""
+
+    def __init__(self, output_file: str | None, color_mode: str) -> None:
+        self.path = output_file
+        self.handle: Any = None
+        if output_file is not None:
+            try:
+                self.handle = open(output_file, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            except OSError as exc:
+                raise Usage(
+                    f"cannot write --output-file {output_file}: {exc.strerror or exc}"
+                ) from None
+        # A file is not a terminal: colour only when asked for (--color always).
+        self.color = (
+            color_mode == "always"
+            if self.handle is not None
+            else _use_color(sys.stdout, color_mode)
+        )
+
+    def write(self, text: str) -> None:
+        if self.handle is None:
+            _emit(text, color=self.color)
+        else:
+            self.handle.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
 
 
 def _split(values: Sequence[str]) -> list[str] | None:
@@ -52,7 +130,14 @@ def _settings_options(command: Any) -> Any:
     """The options every command that builds Settings shares (see _load_settings)."""
     for option in reversed(
         (
-            click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601."),
+            click.option(
+                "--now",
+                default=None,
+                metavar="TIME",
+                help="Reference time for the age checks (E006-E008, ...): unix seconds, "
+                "ISO 8601 or `clock`. Without one (here, or `now` / `per-file-now` in "
+                "config) `check` and `coverage` skip them; `crosscheck` uses the clock.",
+            ),
             click.option(
                 "--config",
                 "config_file",
@@ -166,14 +251,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_output_options(sorted(REPORTERS))
 @click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. E,U0,H001).")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
@@ -206,6 +284,17 @@ def cli() -> None:
     "(exit 1 if something would change).",
 )
 @click.option("--statistics", is_flag=True, help="Also count findings per rule.")
+@click.option(
+    "--show-fixes",
+    is_flag=True,
+    help="Text output: print each finding's suggested fix on an indented line below it "
+    "(the other formats always carry it).",
+)
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even when there are findings (usage errors still exit 2).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option(
     "--no-progress",
@@ -258,6 +347,10 @@ def check(
     jobs: int = 0,
     baseline_file: str | None = None,
     write_baseline: str | None = None,
+    output_file: str | None = None,
+    color_mode: str = "auto",
+    show_fixes: bool = False,
+    exit_zero: bool = False,
     **file_opts: Any,
 ) -> None:
     """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin);
@@ -284,35 +377,41 @@ def check(
         unwritten = _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)
     if write_baseline is not None:  # record everything, then accept it
         settings = replace(settings, baseline=None)
+    report = _Report(output_file, color_mode)  # an unwritable file fails before the run
     try:
-        result = run(
-            paths or ["."],
-            settings,
-            stdin=_stdin_bytes(),
-            progress=_progress(not no_progress),
-            jobs=jobs,
-        )
-        if write_baseline is not None:
-            written = baseline.write(write_baseline, result.findings)
-            baseline.apply(result, baseline.Baseline(write_baseline))
-    except baseline.BaselineError as exc:
-        raise Usage(str(exc)) from None
-    if not quiet:
-        _print_skipped(result.skipped)
-        if write_baseline is not None:
-            _emit(f"capi-lint: wrote {written} finding(s) to {write_baseline}\n", err=True)
-    stdout = sys.stdout
-    if output_format == "text":
-        color = _use_color(stdout)  # click would strip FORCE_COLOR's codes off a pipe
-        for chunk in text_report.render_chunks(
-            result, color=color, quiet=quiet, show_stats=statistics
-        ):
-            _emit(chunk, color=color)
-    else:
-        _emit(REPORTERS[output_format](result, fail_on=settings.fail_on))
+        try:
+            result = run(
+                paths or ["."],
+                settings,
+                stdin=_stdin_bytes(),
+                progress=_progress(not no_progress),
+                jobs=jobs,
+            )
+            if write_baseline is not None:
+                written = baseline.write(write_baseline, result.findings)
+                baseline.apply(result, baseline.Baseline(write_baseline))
+        except baseline.BaselineError as exc:
+            raise Usage(str(exc)) from None
+        if not quiet:
+            _print_skipped(result.skipped)
+            if write_baseline is not None:
+                _emit(f"capi-lint: wrote {written} finding(s) to {write_baseline}\n", err=True)
+        if output_format == "text":
+            for chunk in text_report.render_chunks(
+                result,
+                color=report.color,
+                quiet=quiet,
+                show_stats=statistics,
+                show_fixes=show_fixes,
+            ):
+                report.write(chunk)
+        else:
+            report.write(REPORTERS[output_format](result, fail_on=settings.fail_on))
+    finally:
+        report.close()
     # A fix asked for and not written fails the run even when what remains passes
     # (an uppercase hash is only a warning): the files are not as the user asked.
-    failed = unwritten or result.failed(settings.fail_on)
+    failed = (unwritten or result.failed(settings.fail_on)) and not exit_zero
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -345,13 +444,7 @@ def _fix_or_diff(paths: list[str], settings: Any, *, write: bool, quiet: bool) -
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "csv"]),
-    default="text",
-    show_default=True,
-)
+@_output_options(["text", "json", "csv"])
 @click.option(
     "--by",
     type=click.Choice(["event_name", "action_source", "file"]),
@@ -372,6 +465,8 @@ def coverage(
     pii: str | None,
     no_progress: bool,
     max_input_size: str | None = None,
+    output_file: str | None = None,
+    color_mode: str = "auto",
     **file_opts: Any,
 ) -> None:
     """Predicted match-key coverage per event name (valid vs. present values)."""
@@ -392,10 +487,14 @@ def coverage(
     for problem in problems:
         _emit(f"capi-lint: {problem.message}\n", err=True)
     rows = predictor.rows()
-    if output_format == "text":
-        _emit(RENDERERS["text"](rows, color=_use_color(sys.stdout)))
-    else:
-        _emit(RENDERERS[output_format](rows))
+    report = _Report(output_file, color_mode)
+    try:
+        if output_format == "text":
+            report.write(RENDERERS["text"](rows, color=report.color))
+        else:
+            report.write(RENDERERS[output_format](rows))
+    finally:
+        report.close()
 
 
 @cli.command()
@@ -453,13 +552,7 @@ def coverage(
     show_default=True,
     help="Seconds to wait in total on rate limits and retries.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-)
+@_output_options(sorted(REPORTERS))
 @click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. X001,X01).")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable (e.g. X003,X009).")
 @click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
@@ -489,19 +582,79 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
         },
     )
     output_format, quiet = opts.pop("output_format"), opts.pop("quiet")
+    output_file, color_mode = opts.pop("output_file"), opts.pop("color_mode")
     try:
         result, notes = run_command(list(paths), settings, **opts)
     except (ConfigError, ValueError) as exc:  # messages never hold a token
         raise Usage(str(exc)) from None
     if not quiet:
         _emit("".join(f"capi-lint: {note}\n" for note in notes), err=True)
-    stdout = sys.stdout
-    if output_format == "text":
-        color = _use_color(stdout)
-        _emit(REPORTERS["text"](result, color=color, quiet=quiet), color=color)
-    else:
-        _emit(REPORTERS[output_format](result, fail_on=settings.fail_on))
+    report = _Report(output_file, color_mode)
+    try:
+        if output_format == "text":
+            report.write(REPORTERS["text"](result, color=report.color, quiet=quiet))
+        else:
+            report.write(REPORTERS[output_format](result, fail_on=settings.fail_on))
+    finally:
+        report.close()
     sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
+
+
+STARTER_CONFIG = """\
+# capi-lint configuration (https://github.com/capi-lint/capi-lint#configuration).
+# The same keys work under [tool.capi-lint] in pyproject.toml. Flags win.
+
+# Rule codes or prefixes, as in ruff (`capi-lint rules` lists them); default: all.
+# select = ["S", "E", "U", "H", "N", "D", "C", "A", "R", "B"]
+ignore = []
+
+# Lowest severity that makes `capi-lint check` exit 1: error, warning or info.
+fail-on = "error"
+
+# hashed: user_data holds SHA-256 digests (what Meta receives);
+# raw: fixtures whose values your SDK hashes before sending.
+pii = "hashed"
+
+# Phones without a country code are normalised for this ISO country.
+# default-region = "US"
+
+# Files a directory walk reads, besides ruff's default excludes and .gitignore:
+# extend-exclude = ["tests/payloads/broken/"]
+# baseline = ".capi-lint-baseline.json"    # findings accepted by `check --write-baseline`
+
+# Reference time of the age checks (E006 too old, E007 in the future, E008 delayed).
+# Without one, `capi-lint check` skips them so that committed fixtures do not age.
+# now = "2026-01-31T12:00:00Z"    # or unix seconds, or "clock"
+
+[per-file-now]
+# Fixtures captured on different dates (globs relative to this file):
+# "tests/payloads/2023/*.json" = "2023-11-12T15:46:51Z"
+
+[per-file-ignores]
+# "tests/payloads/broken/*" = ["S", "E0"]
+"""
+
+
+@cli.command("init")
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, exists=True)
+)
+def init_cmd(directory: str) -> None:
+    """Write a starter .capi-lint.toml in DIRECTORY (default: here); never overwrites."""
+    from capi_lint.config import CONFIG_FILES, find_config
+
+    target = Path(directory) / CONFIG_FILES[0]
+    pyproject = Path(directory) / "pyproject.toml"
+    if pyproject.is_file() and find_config(Path(directory)) == pyproject.resolve():
+        raise Usage(f"{pyproject} already has a [tool.capi-lint] table; not writing {target}")
+    try:
+        with target.open("x", encoding="utf-8") as handle:  # fails if it exists
+            handle.write(STARTER_CONFIG)
+    except FileExistsError:
+        raise Usage(f"{target} already exists; not overwriting it") from None
+    except OSError as exc:
+        raise Usage(f"cannot write {target}: {exc.strerror or exc}") from None
+    _emit(f"capi-lint: wrote {target}\n", err=True)
 
 
 @cli.command("rule")
@@ -596,7 +749,12 @@ def hash_cmd(field_name: str, region: str | None, show_normalized: bool, value: 
     default=None,
     help="Lowest severity that makes the answer a Graph-style 400 [default: error].",
 )
-@click.option("--now", default=None, help="Reference time: unix seconds or ISO 8601.")
+@click.option(
+    "--now",
+    default=None,
+    metavar="TIME",
+    help="Reference time: unix seconds, ISO 8601 or `clock` [default: the clock].",
+)
 @click.option("--select", multiple=True, help="Codes or prefixes to enable.")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
 @click.option(

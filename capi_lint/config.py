@@ -30,6 +30,10 @@ else:  # pragma: no cover
 
 CONFIG_FILES = (".capi-lint.toml", "pyproject.toml")
 PII_MODES = ("hashed", "raw")
+#: ``--now clock`` / ``now = "clock"``: the wall clock, read once per run.
+CLOCK = "clock"
+#: A reference time as configured: unix seconds, CLOCK, or None (none given).
+Now = int | str | None
 #: How far D003 looks for an earlier event with the same event_id + event_name.
 DEDUP_SCOPES = ("batch", "file", "run")
 
@@ -48,8 +52,14 @@ class Settings:
     #: paths (patterns anchored at the config file's directory).
     per_file_ignores: tuple[tuple[Patterns, frozenset[str]], ...] = ()
     fail_on: Severity = Severity.ERROR
-    #: Reference time for every time rule, unix seconds; None = the clock at run start.
-    now: int | None = None
+    #: Reference time for the rules that compare with *now* (registry.NeedsNow):
+    #: unix seconds, CLOCK, or None (none: those rules do not run, so that
+    #: `check` on files gives the same answer every day).
+    now: Now = None
+    #: (pattern, reference time) pairs for files captured at different dates,
+    #: matched as per-file-ignores (relative to the config file's directory);
+    #: the first match wins over ``now``.
+    per_file_now: tuple[tuple[Patterns, int | str], ...] = ()
     default_region: str | None = None
     pii: str = "hashed"
     #: Rule code -> option name -> value (defaults merged in).
@@ -77,7 +87,47 @@ class Settings:
         }
 
     def resolved_now(self) -> int:
-        return self.now if self.now is not None else int(time.time())
+        """The global reference time, the clock when none is set (live traffic)."""
+        return self.now if isinstance(self.now, int) else int(time.time())
+
+    # ------------------------------------------------------------ reference time
+
+    def with_clock_default(self) -> Settings:
+        """These settings, with the clock as reference time where none is set:
+        the default of the library call in sending code and of ``serve``."""
+        return self if self.now is not None else replace(self, now=CLOCK)
+
+    def with_clock_read(self) -> Settings:
+        """CLOCK replaced by one reading of the clock (one *now* for every file
+        and process of a run)."""
+        if self.now != CLOCK and all(when != CLOCK for _, when in self.per_file_now):
+            return self
+        clock = int(time.time())
+        return replace(
+            self,
+            now=clock if self.now == CLOCK else self.now,
+            per_file_now=tuple(
+                (pattern, clock if when == CLOCK else when) for pattern, when in self.per_file_now
+            ),
+        )
+
+    def reference_time(self, path: str) -> int | None:
+        """The reference time for ``path`` (per-file first), None if there is none."""
+        when: Now = self.now
+        if self.per_file_now and path not in ("-", ""):
+            full = absolute(path)
+            for pattern, value in self.per_file_now:
+                if pattern.matches(full):
+                    when = value
+                    break
+        if when == CLOCK:
+            return int(time.time())
+        return when if isinstance(when, int) else None
+
+    @property
+    def has_reference_time(self) -> bool:
+        """Whether any file of a run can have a reference time."""
+        return self.now is not None or bool(self.per_file_now)
 
     def option(self, code: str, name: str) -> Any:
         opts = self.options.get(code)
@@ -109,6 +159,28 @@ class Settings:
         ]
 
 
+def parse_now(value: Any, key: str = "now") -> int | str:
+    """A reference time as configured: CLOCK for ``clock``, else unix seconds."""
+    if isinstance(value, str) and value.strip().lower() == CLOCK:
+        return CLOCK
+    try:
+        return parse_time(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{key}: {exc} or `clock`") from None
+
+
+def _per_file_now(table: Mapping[str, Any], root: str) -> tuple[tuple[Patterns, int | str], ...]:
+    """``[per-file-now]``: glob = time (unix seconds, ISO 8601 or "clock"), the
+    globs anchored at ``root`` as those of ``per-file-ignores``."""
+    value = table.get("per-file-now", {})
+    if not isinstance(value, Mapping):
+        raise ConfigError("per-file-now: expected a table of glob = time")
+    return tuple(
+        (Patterns(root, (pattern,)), parse_now(when, f"per-file-now.{pattern}"))
+        for pattern, when in value.items()
+    )
+
+
 def parse_time(value: Any) -> int:
     """Unix seconds from an int/float or a numeric / ISO 8601 string."""
     if isinstance(value, bool):
@@ -116,13 +188,13 @@ def parse_time(value: Any) -> int:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"invalid time {value!r}: expected unix seconds or ISO 8601")
-        return int(value)
+        return _in_range(int(value))
     if isinstance(value, _dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
         return int(moment.timestamp())
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
+    if text.lstrip("-").isdigit() and len(text) <= 20:
+        return _in_range(int(text))
     try:
         moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -132,6 +204,16 @@ def parse_time(value: Any) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.timezone.utc)
     return int(moment.timestamp())
+
+
+#: Years 1 to 9999: every reference time can be written as ISO 8601 in messages.
+_MIN_TIME, _MAX_TIME = -62_135_596_800, 253_402_300_799
+
+
+def _in_range(seconds: int) -> int:
+    if not _MIN_TIME <= seconds <= _MAX_TIME:
+        raise ConfigError(f"invalid time {seconds}: outside the years 1 to 9999")
+    return seconds
 
 
 def _codes(value: Any, key: str) -> list[str]:
@@ -190,6 +272,7 @@ _KNOWN_KEYS = {
     "pii",
     "severity",
     "per-file-ignores",
+    "per-file-now",
     "options",
     "dedup-scope",
     "max-input-size",
@@ -303,7 +386,8 @@ def build_settings(
         severity=severity,
         per_file_ignores=tuple(ignores),
         fail_on=fail_level,
-        now=parse_time(when) if when is not None else None,
+        now=parse_now(when) if when is not None else None,
+        per_file_now=_per_file_now(table, root),
         default_region=region,
         pii=mode,
         options=options,

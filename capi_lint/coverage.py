@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from capi_lint import envelope as env_mod
-from capi_lint import loader
+from capi_lint import loader, schemas
 from capi_lint.config import Settings, build_settings
 from capi_lint.engine import Context, Engine
 from capi_lint.files import Finder
@@ -66,6 +66,11 @@ DEDUP_KEYS: Mapping[str, tuple[str, ...]] = {
 #: inconsistent hashing across events) does not make it invalid.
 _NOT_INVALIDATING = frozenset({"H007", "H009", "H011", "U004"})
 _UNMATCHABLE = frozenset({"U002", "U003"})
+
+#: Only a key Meta knows can match anyone: an unknown key (`phone`, `email`,
+#: S009's) is never a valid identifier, whatever its value. Schema-derived, so
+#: app and messaging keys (`madid`, `anon_id`, `page_scoped_user_id`, ...) count.
+_KNOWN_USER_DATA_KEYS = frozenset(schemas.table("user_data").known)
 
 
 def channel_of(action_source: Any) -> str:
@@ -207,7 +212,8 @@ class CoveragePredictor:
 
     def add_document(self, root: Any, path: str | None = None) -> None:
         envelope = env_mod.read(root)
-        ctx = Context(self.settings, self.engine.now, path or "<payload>")
+        where = path or "<payload>"
+        ctx = Context(self.settings, self.engine.now_for(where), where)
         ctx.kind = envelope.kind
         ctx.request = envelope.request
         ctx.envelope = envelope
@@ -248,7 +254,11 @@ class CoveragePredictor:
         invalid, unmatchable = self._invalid_keys(event, ctx)
         any_valid = False
         for key_name, value in user.items():
-            if is_present(value) and _has_valid_element(value, invalid.get(key_name)):
+            if (
+                key_name in _KNOWN_USER_DATA_KEYS
+                and is_present(value)
+                and _has_valid_element(value, invalid.get(key_name))
+            ):
                 any_valid = True
                 break
         for ident, carriers in IDENTIFIERS.items():

@@ -43,9 +43,16 @@ class Context:
     )
 
     def __init__(
-        self, settings: Settings, now: int, path: str, shared: dict[str, Any] | None = None
+        self,
+        settings: Settings,
+        now: int | None,
+        path: str,
+        shared: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
+        #: The reference time (unix seconds), or None: then the rules that need
+        #: it (registry.NeedsNow.YES) are not called, and PARTLY ones skip
+        #: their date-dependent checks.
         self.now = now
         self.path = path
         #: Run-wide state owned by the Engine (one per run: every file of a
@@ -72,6 +79,9 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     events: int = 0
+    #: Events were checked without a reference time while rules that compare
+    #: with one were selected (the run's summary says so once).
+    age_checks_skipped: bool = False
 
     @property
     def failed_to_parse(self) -> bool:
@@ -85,9 +95,16 @@ EventCheck = Callable[[dict, Context], "Iterable[Hit] | None"]
 
 class Engine:
     def __init__(self, settings: Settings) -> None:
+        settings = settings.with_clock_read()
         self.settings = settings
-        self.now = settings.resolved_now()
+        #: The global reference time (None: none given); see :meth:`now_for`.
+        self.now: int | None = settings.now if isinstance(settings.now, int) else None
+        self._now_path: str | None = None
+        self._now_value: int | None = None
         rules = [r for r in registry.all_rules() if r.code in settings.enabled]
+        #: Codes that compare with the reference time; without one they are skipped.
+        self._dated = frozenset(r.code for r in registry.time_rules(settings.enabled))
+        self._undated = frozenset(r.code for r in rules if r.needs_now is not registry.NeedsNow.YES)
         self._rules = {r.code: r for r in registry.all_rules()}
         self._enabled = settings.enabled
         self._document_checks = [
@@ -99,7 +116,7 @@ class Engine:
         #: batch (a ``review(errors)`` method; R004). Empty: no per-batch cost.
         self._reviewing = any(hasattr(cls, "review") for _, cls in self._batch_rules)
         self.shared: dict[str, Any] = {}
-        self._by_source: dict[Any, tuple[tuple[Rule, EventCheck], ...]] = {}
+        self._by_source: dict[tuple[Any, bool], tuple[tuple[Rule, EventCheck], ...]] = {}
         #: Optional ``(line, total_lines)`` callback while reading JSON Lines (progress bar).
         self.line_progress: Callable[[int, int], None] | None = None
         #: Set by the runner for a split file: lines of event lines that had findings.
@@ -109,17 +126,38 @@ class Engine:
 
     # ----------------------------------------------------------------- dispatch
 
-    def _checks_for(self, action_source: Any) -> tuple[tuple[Rule, EventCheck], ...]:
+    def now_for(self, path: str) -> int | None:
+        """The reference time for the file ``path`` (per-file-now, then now)."""
+        if path != self._now_path:
+            self._now_path = path
+            self._now_value = self.settings.reference_time(path)
+        return self._now_value
+
+    def _runs(self, rule: Rule, ctx: Context) -> bool:
+        """A rule that needs the reference time runs only when there is one."""
+        return ctx.now is not None or rule.code in self._undated
+
+    def _checks_for(
+        self, action_source: Any, dated: bool = True
+    ) -> tuple[tuple[Rule, EventCheck], ...]:
         key = action_source if isinstance(action_source, str) else None
-        checks = self._by_source.get(key)
+        checks = self._by_source.get((key, dated))
         if checks is None:
             checks = tuple(
                 (r, fn)
                 for r, fn in self._event_rules
-                if r.action_sources is None or key in r.action_sources
+                if (r.action_sources is None or key in r.action_sources)
+                and (dated or r.code in self._undated)
             )
-            self._by_source[key] = checks
+            self._by_source[(key, dated)] = checks
         return checks
+
+    def mark_undated(self, result: FileResult) -> FileResult:
+        """Note on ``result`` whether its events were checked without a reference
+        time while rules that need one are selected."""
+        if result.events and self._dated and self.now_for(result.path) is None:
+            result.age_checks_skipped = True
+        return result
 
     # ----------------------------------------------------------------- sources
 
@@ -165,7 +203,7 @@ class Engine:
         self._add_problems(result, doc.problems, doc.line_index)
         self._locate(result, doc, pending)
         result.findings.sort(key=Finding.sort_key)
-        return result
+        return self.mark_undated(result)
 
     def check_jsonl(
         self, path: str, raw: bytes | BinaryIO, part: loader.Part | None = None
@@ -181,11 +219,12 @@ class Engine:
         those indexes.
         """
         result = FileResult(path)
-        ctx = Context(self.settings, self.now, path, self.shared)
+        now = self.now_for(path)
+        ctx = Context(self.settings, now, path, self.shared)
         event_batch = self._start_batch(self._batch_rules, ctx)
         stats_rules = [(r, cls) for r, cls in self._batch_rules if r.family == "B"]
         request_stats = self._start_batch(
-            stats_rules, Context(self.settings, self.now, path, self.shared)
+            stats_rules, Context(self.settings, now, path, self.shared)
         )
         event_lines = 0
         request_lines = 0
@@ -238,13 +277,13 @@ class Engine:
         if request_lines > 1:
             self._finish_batch(request_stats, (), result)
         result.findings.sort(key=Finding.sort_key)
-        return result
+        return self.mark_undated(result)
 
     # ----------------------------------------------------------------- documents
 
     def _run_document(self, doc: loader.Document, pending: list[_Pending]) -> int:
         envelope = env_mod.read(doc.root)
-        ctx = Context(self.settings, self.now, doc.path, self.shared)
+        ctx = Context(self.settings, self.now_for(doc.path), doc.path, self.shared)
         ctx.kind = envelope.kind
         ctx.request = envelope.request
         ctx.envelope = envelope
@@ -280,6 +319,8 @@ class Engine:
 
     def _run_document_checks(self, root: Any, ctx: Context, pending: list[_Pending]) -> None:
         for rule, fn in self._document_checks:
+            if not self._runs(rule, ctx):
+                continue
             hits = fn(root, ctx)
             if hits:
                 for hit in hits:
@@ -300,7 +341,7 @@ class Engine:
         source = event.get("action_source")
         # Rules get a str or None: a list/dict here is unhashable and unprintable.
         ctx.action_source = source if type(source) is str else None
-        for rule, fn in self._checks_for(source):
+        for rule, fn in self._checks_for(source, ctx.now is not None):
             hits = fn(event, ctx)
             if hits:
                 for hit in hits:
@@ -324,7 +365,7 @@ class Engine:
         source = event.get("action_source")
         ctx.action_source = source if type(source) is str else None
         out: list[tuple[Rule, Hit]] = []
-        for rule, fn in self._checks_for(ctx.action_source):
+        for rule, fn in self._checks_for(ctx.action_source, ctx.now is not None):
             hits = fn(event, ctx)
             if hits:
                 out.extend((rule, hit) for hit in hits)
@@ -356,9 +397,8 @@ class Engine:
                 parts = (*envelope.prefix, *hit.where)
                 out.append((rule, parts, envelope.locate_parts(parts), hit, None))
 
-    @staticmethod
-    def _start_batch(rules: list[tuple[Rule, Any]], ctx: Context) -> list[tuple[Rule, Any]]:
-        return [(rule, cls(ctx)) for rule, cls in rules]
+    def _start_batch(self, rules: list[tuple[Rule, Any]], ctx: Context) -> list[tuple[Rule, Any]]:
+        return [(rule, cls(ctx)) for rule, cls in rules if self._runs(rule, ctx)]
 
     def _finish_batch(
         self,

@@ -310,11 +310,10 @@ def parse(
         offset += 3
         problems.append(
             Problem(
-                "S001",
+                "S012",
                 "UTF-8 byte order mark at the start of the file was ignored",
                 first_line,
                 1,
-                severity=Severity.INFO,
                 fix="save the file as UTF-8 without a BOM",
             )
         )

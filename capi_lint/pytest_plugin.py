@@ -12,6 +12,10 @@
   (:mod:`capi_lint.serve`) for the test, with ``.base_url``, ``.url()``,
   ``.requests``, ``.findings`` and ``.facebook_api()``.
 
+The fixtures lint what the code under test sends, so without ``now`` their
+reference time is the clock (as ``capi_lint.check()``); collected payload
+files are committed fixtures, checked as ``capi-lint check`` checks them.
+
 Installing capi-lint changes nobody's test run: collection happens only when
 a glob is given, and this module imports nothing of capi-lint until a
 fixture or a payload item is used.

@@ -88,6 +88,22 @@ class Scope(str, enum.Enum):
     CROSSCHECK = "crosscheck"
 
 
+class NeedsNow(str, enum.Enum):
+    """Whether a rule compares event times with the reference time (*now*).
+
+    The one place that knows which judgements change with the date: ``check``
+    on files runs the ``YES`` rules only when a reference time is given
+    (``--now``, ``now =``, ``per-file-now``), and gives ``PARTLY`` rules
+    ``ctx.now = None`` so that they skip just their date-dependent checks.
+    """
+
+    NO = "no"
+    #: Every check compares with now (age, delay, future): no reference time, no run.
+    YES = "yes"
+    #: Some checks do; the rule runs always and skips those when ``ctx.now`` is None.
+    PARTLY = "partly"
+
+
 #: Doc sections, in the order ``capi-lint rule`` prints them (ruff's template).
 DOC_SECTIONS = (
     "What it does",
@@ -136,6 +152,7 @@ class Rule:
     #: Option name -> default value, overridable in config.
     options: Mapping[str, Any] = field(default_factory=dict)
     fixable: bool = False
+    needs_now: NeedsNow = NeedsNow.NO
 
     @property
     def family(self) -> str:
@@ -161,6 +178,7 @@ class Rule:
             "action_sources": sorted(self.action_sources) if self.action_sources else None,
             "options": dict(self.options),
             "fixable": self.fixable,
+            "needs_now": self.needs_now.value,
             "doc": {name: self.doc.sections.get(name, "") for name in DOC_SECTIONS},
             "doc_url": self.doc_url,
         }
@@ -213,11 +231,14 @@ def rule(
     action_sources: Iterable[str] | None = None,
     options: Mapping[str, Any] | None = None,
     fixable: bool = False,
+    needs_now: NeedsNow | bool = NeedsNow.NO,
 ) -> Callable[[Any], Any]:
     """Register the decorated function (or batch class) as rule ``code``.
 
     The docstring is the rule's documentation and must have the sections
-    What it does / Why is this bad? / Example / Fix / Source.
+    What it does / Why is this bad? / Example / Fix / Source. ``needs_now``
+    (see :class:`NeedsNow`; ``True`` means ``YES``) says whether it compares
+    with the reference time.
     """
 
     def register(fn: Any) -> Any:
@@ -230,6 +251,7 @@ def rule(
             action_sources,
             options,
             fixable,
+            NeedsNow.YES if needs_now is True else NeedsNow(needs_now or NeedsNow.NO),
         )
         return fn
 
@@ -254,6 +276,7 @@ def also(code: str, scope: Scope) -> Callable[[Any], Any]:
             existing.action_sources,
             existing.options,
             existing.fixable,
+            existing.needs_now,
         )
         return fn
 
@@ -274,6 +297,7 @@ def _add(
     action_sources: Iterable[str] | None,
     options: Mapping[str, Any] | None,
     fixable: bool,
+    needs_now: NeedsNow = NeedsNow.NO,
 ) -> None:
     if not _CODE.match(code):
         raise ValueError(f"bad rule code {code!r}")
@@ -292,6 +316,7 @@ def _add(
         action_sources=frozenset(action_sources) if action_sources is not None else None,
         options=dict(options or {}),
         fixable=fixable,
+        needs_now=needs_now,
     )
     _BY_SLUG[slug] = code
 
@@ -358,6 +383,12 @@ def _expand(prefixes: Iterable[str]) -> set[str]:
             matched = {slug_code}
         out |= matched
     return out
+
+
+def time_rules(enabled: Iterable[str]) -> list[Rule]:
+    """The enabled rules that compare with the reference time (fully or partly)."""
+    wanted = set(enabled)
+    return [r for r in all_rules() if r.code in wanted and r.needs_now is not NeedsNow.NO]
 
 
 def iter_codes() -> Iterator[str]:

@@ -29,10 +29,15 @@ class Summary:
     infos: int = 0
     #: Findings a baseline accepted (None: no baseline in use).
     baseline_matched: int | None = None
+    #: Files whose events were checked without a reference time, so without
+    #: the rules in ``age_rules`` (or their date-dependent parts).
+    age_checks_skipped: int = 0
+    age_rules: tuple[str, ...] = ()
 
     def add(self, result: FileResult) -> None:
         self.files += 1
         self.events += result.events
+        self.age_checks_skipped += result.age_checks_skipped
         self.count(result.findings)
 
     def count(self, findings: Iterable[Finding]) -> None:
@@ -44,13 +49,14 @@ class Summary:
             else:
                 self.infos += 1
 
-    def to_dict(self) -> dict[str, int]:
-        out = {
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "files": self.files,
             "events": self.events,
             "errors": self.errors,
             "warnings": self.warnings,
             "infos": self.infos,
+            "age_checks_skipped": self.age_checks_skipped,
         }
         if self.baseline_matched is not None:
             out["baseline_matched"] = self.baseline_matched
@@ -92,6 +98,7 @@ def run(
     all, and no run-wide duplicate detection (``dedup-scope = run`` needs
     one process to see every file). Results are the same either way.
     """
+    settings = settings.with_clock_read()  # one clock for every file and process
     known = None
     if settings.baseline is not None:  # read first: a missing baseline fails at once
         from capi_lint import baseline
@@ -116,6 +123,7 @@ def run(
             engine.line_progress = progress.lines
         checked = (_check_one(engine, item) for item in tracked)
     out = RunResult(skipped=finder.skipped)
+    out.summary.age_rules = tuple(r.code for r in registry.time_rules(settings.enabled))
     for result in checked:
         result = apply_file_ignores(result, settings)
         out.results.append(result)
@@ -164,7 +172,6 @@ def _split_file(source: loader.Source, settings: Settings, workers: int) -> File
         parts = loader.split_lines(source.fs_path, workers)
     except OSError:
         return Engine(settings).check_source(source)  # reports what is wrong with it
-    settings = replace(settings, now=settings.resolved_now())  # one clock for every process
     batch_codes = frozenset(r.code for r in registry.all_rules() if Scope.BATCH in r.scopes)
     per_event = replace(settings, enabled=settings.enabled - batch_codes)
     batch_only = replace(settings, enabled=settings.enabled & batch_codes)
@@ -183,7 +190,7 @@ def _split_file(source: loader.Source, settings: Settings, workers: int) -> File
         shift += event_lines
     result.findings.extend(whole.findings)
     result.findings.sort(key=Finding.sort_key)
-    return result
+    return Engine(settings).mark_undated(result)
 
 
 def _check_part(source: loader.Source, part: loader.Part) -> tuple[Any, ...]:

@@ -234,7 +234,14 @@ def test_json_output_shape(capsys) -> None:
     assert code == 1
     assert list(doc) == ["tool", "version", "summary", "findings"]
     assert doc["tool"] == "capi-lint" and doc["version"] == __version__
-    assert doc["summary"] == {"files": 3, "events": 3, "errors": 1, "warnings": 1, "infos": 1}
+    assert doc["summary"] == {
+        "files": 3,
+        "events": 3,
+        "errors": 1,
+        "warnings": 1,
+        "infos": 1,
+        "age_checks_skipped": 0,
+    }
     for finding in doc["findings"]:
         assert FINDING_KEYS <= set(finding) <= FINDING_KEYS | OPTIONAL_KEYS
         assert finding["severity"] in ("error", "warning", "info")
@@ -279,7 +286,14 @@ def test_json_clean_run(capsys) -> None:
     code, doc = _json(capsys, "check", write("ok.json", clean()), "--now", str(NOW))
     assert code == 0
     assert doc["findings"] == []
-    assert doc["summary"] == {"files": 1, "events": 1, "errors": 0, "warnings": 0, "infos": 0}
+    assert doc["summary"] == {
+        "files": 1,
+        "events": 1,
+        "errors": 0,
+        "warnings": 0,
+        "infos": 0,
+        "age_checks_skipped": 0,
+    }
 
 
 def test_json_on_stdout_notices_on_stderr(capsys) -> None:

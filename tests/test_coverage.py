@@ -111,6 +111,29 @@ def test_event_without_any_usable_key_is_unmatchable() -> None:
     assert row["unmatchable_events"] == 2
 
 
+def test_an_unknown_user_data_key_is_never_a_valid_identifier() -> None:
+    # `phone` and `email` are misspellings (S009), not keys Meta matches on: an
+    # event that holds nothing else cannot be matched, whatever the values are.
+    events = [
+        website_event(user_data={"phone": sha("16505551212")}),
+        website_event(user_data={"email": sha("jane@example.com"), "phone": sha("1650")}),
+        website_event(user_data={"phone": sha("16505551212"), "em": sha("jane@example.com")}),
+    ]
+    row = predict_coverage(body(*events), now=NOW)[0]
+    assert row["events"] == 3
+    assert row["unmatchable_events"] == 2
+    assert row["match_keys"]["phone"] == {"present": 0.0, "valid": 0.0}
+    assert row["match_keys"]["email"] == {"present": 33.3, "valid": 33.3}
+
+
+def test_app_identifiers_outside_the_mapping_still_match() -> None:
+    # `madid` and `anon_id` are known user_data keys (app events) though no
+    # match_key_feedback identifier names them: an event with them is matchable.
+    event = app_event(user_data={"madid": "38400000-8cf0-11bd-b23e-10b96e40000d"})
+    row = predict_coverage(body(event), now=NOW)[0]
+    assert row["unmatchable_events"] == 0
+
+
 def test_json_lines_and_request_bodies_together(tmp_path) -> None:
     (tmp_path / "a.jsonl").write_text(
         "\n".join(json.dumps(website_event(event_name="Lead")) for _ in range(3)) + "\n"

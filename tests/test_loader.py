@@ -71,7 +71,7 @@ def test_empty_stdin_through_the_cli(monkeypatch, capsys) -> None:
 def test_bom_is_an_info_note_and_the_file_is_still_checked(tmp_path: Path) -> None:
     text = json.dumps({"data": [website_event(event_name="purchase")]})
     findings = _check_bytes(tmp_path, "bom.json", b"\xef\xbb\xbf" + text.encode())
-    note = _one(findings, "S001")
+    note = _one(findings, "S012")
     assert note.severity is Severity.INFO
     assert (note.line, note.column) == (1, 1)
     assert "byte order mark" in note.message
@@ -88,7 +88,7 @@ def test_bom_file_with_only_info_exits_zero(tmp_path: Path, capsys) -> None:
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + _clean_text().encode())
     assert cli.main(["check", str(path), "--now", str(NOW)]) == 0
-    assert "S001 [info]" in capsys.readouterr().out
+    assert "S012 [info]" in capsys.readouterr().out
 
 
 def test_invalid_utf8_points_at_the_bad_byte(tmp_path: Path) -> None:
@@ -360,9 +360,9 @@ def test_json_lines_from_stdin_with_a_bad_line(monkeypatch, capsys) -> None:
 def test_json_lines_utf8_bom_on_the_first_line(tmp_path: Path) -> None:
     one = json.dumps(website_event(event_id="o-1", event_name="purchase"))
     data = b"\xef\xbb\xbf" + f"{one}\n{one}\n".encode()
-    findings = _check_bytes(tmp_path, "bom.jsonl", data, select=["S001", "E002"])
+    findings = _check_bytes(tmp_path, "bom.jsonl", data, select=["S001", "S012", "E002"])
     assert [(f.code, f.severity.value, f.line, f.column) for f in findings] == [
-        ("S001", "info", 1, 1),
+        ("S012", "info", 1, 1),
         ("E002", "warning", 1, 16),
         ("E002", "warning", 2, 16),
     ]

@@ -156,11 +156,12 @@ class EvidencePredictor(CoveragePredictor):
     """Coverage prediction plus the evidence the cross-check explains gaps with."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        base = settings or build_settings({})
+        # Compared with Meta's live report: the clock unless a time is pinned.
+        base = (settings or build_settings({})).with_clock_default()
         super().__init__(base, by="event_name")
         explaining = frozenset(c for c in base.enabled if not c.startswith("X"))
         self._explainer = Engine(replace(base, enabled=explaining))
-        self.now = self.engine.now
+        self.now = self.engine.now if self.engine.now is not None else base.resolved_now()
         self.evidence: dict[tuple[str, str, str | None], Evidence] = {}
         #: Events per channel that the cross-check does not compare (app, ...).
         self.skipped: Counter[str] = Counter()

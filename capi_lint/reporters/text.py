@@ -47,6 +47,22 @@ def _baseline_note(matched: int | None) -> str:
     return f" {_plural(matched, 'known finding')} matched the baseline (not shown)."
 
 
+def age_note(result: RunResult) -> str | None:
+    """The one line that says the date-dependent checks did not run, and how to
+    run them (``check`` on files without a reference time)."""
+    s = result.summary
+    if not s.age_checks_skipped:
+        return None
+    skipped = s.age_checks_skipped
+    where = "" if skipped == s.files else f" in {_plural(skipped, 'file')}"
+    codes = ", ".join(s.age_rules)
+    return (
+        f"Age checks skipped{where}: no reference time, so the checks that compare "
+        f"event_time with now ({codes}) did not run. Pin one with --now TIME "
+        "(or `now =` / `[per-file-now]` in config), or use --now clock."
+    )
+
+
 def statistics(result: RunResult) -> list[str]:
     counts = Counter((f.code, f.slug, f.severity.value) for f in result.findings)
     return [
@@ -56,9 +72,27 @@ def statistics(result: RunResult) -> list[str]:
 
 
 def render(
-    result: RunResult, *, color: bool = False, quiet: bool = False, show_stats: bool = False
+    result: RunResult,
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    show_stats: bool = False,
+    show_fixes: bool = False,
+    **_options: object,
 ) -> str:
-    return "".join(render_chunks(result, color=color, quiet=quiet, show_stats=show_stats))
+    return "".join(
+        render_chunks(
+            result, color=color, quiet=quiet, show_stats=show_stats, show_fixes=show_fixes
+        )
+    )
+
+
+def format_fix(finding: Finding, color: bool = False) -> str | None:
+    """``--show-fixes``: the finding's suggested fix, indented below it (so
+    that tools reading ``path:line:col: CODE`` lines skip it)."""
+    if not finding.fix:
+        return None
+    return f"    {_paint('fix:', '32', color)} {finding.fix}"
 
 
 def render_chunks(
@@ -67,6 +101,7 @@ def render_chunks(
     color: bool = False,
     quiet: bool = False,
     show_stats: bool = False,
+    show_fixes: bool = False,
     size: int = 1_000,
 ) -> Iterator[str]:
     """:func:`render`'s text in pieces of at most ``size`` findings, so that the
@@ -74,12 +109,19 @@ def render_chunks(
     lines: list[str] = []
     for finding in result.findings:
         lines.append(format_finding(finding, color))
-        if len(lines) == size:
+        if show_fixes:
+            fix = format_fix(finding, color)
+            if fix is not None:
+                lines.append(fix)
+        if len(lines) >= size:
             yield "\n".join(lines) + "\n"
             lines = []
     if show_stats:
         lines += statistics(result)
     if not quiet:
         lines.append(summary_line(result))
+        note = age_note(result)
+        if note:
+            lines.append(note)
     if lines:
         yield "\n".join(lines) + "\n"

@@ -15,7 +15,20 @@ __all__ = [
     "is_present",
     "mask",
     "numeric_string_int",
+    "reference_time",
 ]
+
+
+def reference_time(seconds: int) -> str:
+    """The reference time as time-rule messages name it: ISO 8601 UTC
+    (``2025-11-22T08:26:40Z``). Config keeps it within years 1 to 9999."""
+    import datetime as dt
+
+    try:
+        moment = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=seconds)
+    except OverflowError:
+        return f"{seconds} (unix seconds)"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def agent_name(partner_agent: Any) -> str | None:

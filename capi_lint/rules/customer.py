@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from capi_lint.hashing import is_appendix
 from capi_lint.model import Hit, Severity
-from capi_lint.registry import Scope, rule
+from capi_lint.registry import NeedsNow, Scope, rule
 from capi_lint.rules._userdata import (
     KNOWN_KEYS,
     analyse,
@@ -22,7 +22,7 @@ from capi_lint.rules._userdata import (
     parse_cookie,
     raw_only_digest,
 )
-from capi_lint.rules._util import mask
+from capi_lint.rules._util import mask, reference_time
 
 # --------------------------------------------------------------------------- U001–U004
 
@@ -623,22 +623,35 @@ def _cookie_format(
     found = _cookie(event, key, ctx)
     if found is None:
         return None
-    problem = found[1].problem or _future(found[1], ctx, code)
+    problem = found[1].problem or _future(found[1], event, ctx, code)
     if problem is None:
         return None
     return [Hit(("user_data", key), f"`user_data.{key}` {problem}", fix)]
 
 
-def _future(parsed: Any, ctx: Any, code: str) -> str | None:
+def _future(parsed: Any, event: dict[str, Any], ctx: Any, code: str) -> str | None:
+    """A creation time after the event happened (whatever the date), or after
+    the reference time (only when there is one)."""
     created = parsed.created_ms
     if created is None:
         return None
-    ahead = created // 1000 - ctx.now
-    if ahead <= ctx.option(code, "future-tolerance-seconds"):
+    tolerance = ctx.option(code, "future-tolerance-seconds")
+    when = event.get("event_time")
+    if type(when) is int and 0 < when < 10**11:  # seconds; E004/E005 judge the rest
+        ahead = created // 1000 - when
+        if ahead > tolerance:
+            return f"has a creation time {_span(ahead)} after the event's `event_time`"
+    if ctx.now is None:
         return None
-    hours = ahead / 3600
-    span = f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
-    return f"has a creation time {span} after the reference time"
+    ahead = created // 1000 - ctx.now
+    if ahead <= tolerance:
+        return None
+    return f"has a creation time {_span(ahead)} after the reference time {reference_time(ctx.now)}"
+
+
+def _span(seconds: int) -> str:
+    hours = seconds / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
 
 
 @rule(
@@ -647,6 +660,7 @@ def _future(parsed: Any, ctx: Any, code: str) -> str | None:
     Severity.ERROR,
     Scope.EVENT,
     options={"future-tolerance-seconds": 86_400},
+    needs_now=NeedsNow.PARTLY,
 )
 def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """`fbc` is not `fb.<index>.<creation time ms>.<fbclid>[.<appendix>]`.
@@ -655,8 +669,9 @@ def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Reports an `fbc` that does not have that shape: fewer than 4 or more than
     5 dot-separated segments, a prefix other than `fb`, a non-numeric
     subdomain index or creation time, a creation time in seconds (10 digits)
-    or of any length but 13, a creation time in the future (beyond a
-    tolerance, relative to the reference time), an fbclid with characters
+    or of any length but 13, a creation time after the event's `event_time`
+    or after the reference time (beyond a tolerance; the reference time part
+    only when one is given, as for E006), an fbclid with characters
     outside `[A-Za-z0-9_-]`, the cookie name included (`_fbc=…`), a bare
     fbclid, leading/trailing whitespace. Five segments whose fifth is a
     parameter-builder appendix pass (H008 judges an unknown appendix), as do
@@ -676,8 +691,9 @@ def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     `fb.1.<milliseconds when the fbclid was first seen>.<fbclid unchanged>`.
 
     ## Options
-    `future-tolerance-seconds` (86400): how far after the reference time a
-    creation time may be (browser clocks drift) before it is reported.
+    `future-tolerance-seconds` (86400): how far after `event_time` or the
+    reference time a creation time may be (browser clocks drift) before it is
+    reported.
 
     ## Source
     requirements §5.1, §5.4, §5.7, §5.8 [doc][3p] — {FBC}
@@ -869,6 +885,7 @@ def fbc_missing_with_fbclid(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     Severity.WARNING,
     Scope.EVENT,
     options={"future-tolerance-seconds": 86_400},
+    needs_now=NeedsNow.PARTLY,
 )
 def fbp_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """`fbp` is not `fb.<index>.<creation time ms>.<random number>[.<appendix>]`.
@@ -877,8 +894,9 @@ def fbp_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Reports an `fbp` that does not have that shape: fewer than 4 or more than
     5 segments, a prefix other than `fb`, a non-numeric subdomain index or
     creation time, a creation time in seconds (10 digits) or of any length but
-    13, a creation time in the future (beyond a tolerance, relative to the
-    reference time), a non-numeric random number (e.g. an `fbc` value sent as
+    13, a creation time after the event's `event_time` or after the reference
+    time (beyond a tolerance; the reference time part only when one is given,
+    as for E006), a non-numeric random number (e.g. an `fbc` value sent as
     `fbp`), the cookie name included (`_fbp=…`), leading/trailing whitespace.
     Five segments with a parameter-builder appendix pass (H008 judges an
     unknown appendix); a digest is H006's.
@@ -896,8 +914,9 @@ def fbp_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the `_fbp` cookie value as is.
 
     ## Options
-    `future-tolerance-seconds` (86400): how far after the reference time a
-    creation time may be (browser clocks drift) before it is reported.
+    `future-tolerance-seconds` (86400): how far after `event_time` or the
+    reference time a creation time may be (browser clocks drift) before it is
+    reported.
 
     ## Source
     requirements §5.2, §5.4, §5.7, §5.10 [doc][3p] — {FBC}

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from capi_lint.mask import mask_key
 from capi_lint.model import Hit, Severity
-from capi_lint.registry import Scope, rule
-from capi_lint.rules._util import is_present, mask, numeric_string_int
+from capi_lint.registry import NeedsNow, Scope, also, rule
+from capi_lint.rules._util import is_present, mask, numeric_string_int, reference_time
 
 DAY = 86_400
 _INF = float("inf")
@@ -342,16 +342,26 @@ def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     Severity.ERROR,
     Scope.EVENT,
     options={"max-age-days": 7, "physical-store-max-age-days": 62},
+    needs_now=NeedsNow.PARTLY,
 )
 def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """`event_time` is older than Meta accepts.
 
     ## What it does
-    Reports an event more than 7 days older than the reference time *T*
-    (`--now`, default: the clock), or more than 62 days for
-    `action_source = physical_store`. Exactly at the boundary passes. Not
-    reported when E005 fired (a millisecond time is not "old"). A numeric
-    string (`"1631210000"`) is judged by its number, as Graph reads it.
+    Reports an event more than 7 days older than the reference time *T*, or
+    more than 62 days for `action_source = physical_store`. Exactly at the
+    boundary passes. Not reported when E005 fired (a millisecond time is not
+    "old"). A numeric string (`"1631210000"`) is judged by its number, as
+    Graph reads it. The message names *T*.
+
+    *T* is `--now TIME`, `now = …` or the file's `per-file-now` entry in
+    config; `clock` means the wall clock. `capi-lint check` on files without
+    one skips that comparison (its summary says so), so that a committed
+    fixture does not start failing as it ages; `capi-lint serve` and
+    `capi_lint.check()` in sending code use the clock. What does not depend on
+    the date is still judged then: in a request (or array) of events, the
+    oldest event more than the window before the newest one, which Meta
+    rejects whenever the request is sent.
 
     ## Why is this bad?
     If any event in `data` is older than 7 days, Meta rejects the whole
@@ -364,8 +374,8 @@ def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     (checked with `--now 2026-11-23`)
 
     ## Fix
-    Send events within 7 days (62 for physical_store). Fixtures: pin the
-    reference time with `--now` or `now = …` in config so they do not age.
+    Send events within 7 days (62 for physical_store). Fixtures: give their
+    capture time as reference time (`--now`, or `per-file-now` in config).
 
     ## Options
     `max-age-days` (7), `physical-store-max-age-days` (62; the 62-day window is
@@ -374,6 +384,8 @@ def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Source
     requirements §2.4 [doc], §2.5 [3p/unconfirmed] — {SE}
     """
+    if ctx.now is None:
+        return None  # the batch check below judges the request without a date
     value = _time_value(event)
     if value is None or _is_sub_second(value):
         return None
@@ -388,11 +400,74 @@ def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     return [
         Hit(
             ("event_time",),
-            f"`event_time` is {span} before the reference time; "
+            f"`event_time` is {span} before the reference time {reference_time(ctx.now)}; "
             f"Meta accepts at most {days} days{where} and rejects the whole request",
-            "send events sooner; for fixtures pin the reference time with --now",
+            "send events sooner; for a fixture give its capture time as reference time "
+            "(--now, or per-file-now in config)",
         )
     ]
+
+
+@also("E006", Scope.BATCH)
+class OldestBeforeNewest:
+    """E006 without a reference time: the events of one request that lie more
+    than the window before its newest event. Whatever the date it is sent on,
+    the newest event is not in the future, so these are too old and Meta
+    rejects the request. Bounded state: the oldest event per window and the
+    newest time."""
+
+    __slots__ = ("active", "newest", "oldest", "windows")
+
+    def __init__(self, ctx: Any) -> None:
+        # With a reference time the event check judges every event; a JSON
+        # Lines file of events is a log spanning any time, not one request.
+        self.active = ctx.now is None and ctx.kind in ("request", "array")
+        self.windows = (
+            ctx.option("E006", "max-age-days"),
+            ctx.option("E006", "physical-store-max-age-days"),
+        )
+        self.newest: int | None = None
+        #: window (0: other sources, 1: physical_store) -> (event_time, index)
+        self.oldest: list[tuple[int, int] | None] = [None, None]
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+        if not self.active:
+            return None
+        value = _time_value(event)
+        if value is None or _is_sub_second(value):
+            return None
+        if self.newest is None or value > self.newest:
+            self.newest = value
+        slot = 1 if event.get("action_source") == "physical_store" else 0
+        known = self.oldest[slot]
+        if known is None or value < known[0]:
+            self.oldest[slot] = (value, index)
+        return None
+
+    def finish(self) -> list[Hit] | None:
+        if self.newest is None:
+            return None
+        out: list[Hit] = []
+        for slot, found in enumerate(self.oldest):
+            if found is None:
+                continue
+            value, index = found
+            days = self.windows[slot]
+            age = self.newest - value
+            if age <= days * DAY:
+                continue
+            span = f"{age / DAY:.1f} days" if age < _CENTURY else "more than 100 years"
+            where = " for physical_store events" if slot else ""
+            out.append(
+                Hit(
+                    (index, "event_time"),
+                    f"`event_time` is {span} before the newest event of this request; "
+                    f"Meta accepts at most {days} days{where}, so it rejects the whole "
+                    "request whenever it is sent",
+                    "send events sooner, or drop the stale ones from the request",
+                )
+            )
+        return out or None
 
 
 @rule(
@@ -401,14 +476,17 @@ def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Severity.WARNING,
     Scope.EVENT,
     options={"tolerance-seconds": 60},
+    needs_now=NeedsNow.YES,
 )
 def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """`event_time` is in the future.
 
     ## What it does
     Reports an `event_time` more than a tolerance (default 60 s, for clock
-    skew) after the reference time *T*. Not reported when E005 fired. A
-    numeric string is judged by its number, as Graph reads it.
+    skew) after the reference time *T* (as for E006: `--now`, `now`,
+    `per-file-now`; without one `check` skips it). Not reported when E005
+    fired. A numeric string is judged by its number, as Graph reads it. The
+    message names *T*.
 
     ## Why is this bad?
     A future time usually means a wrong unit or time zone (local time sent as
@@ -439,19 +517,21 @@ def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     return [
         Hit(
             ("event_time",),
-            f"`event_time` is {span} after the reference time; check the unit and time zone",
+            f"`event_time` is {span} after the reference time {reference_time(ctx.now)}; "
+            "check the unit and time zone",
             "send the UTC Unix time of the action",
         )
     ]
 
 
-@rule("E008", "event-time-delayed", Severity.INFO, Scope.EVENT)
+@rule("E008", "event-time-delayed", Severity.INFO, Scope.EVENT, needs_now=NeedsNow.YES)
 def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """The event is sent long after it happened.
 
     ## What it does
-    Reports an event more than 1 hour older than the reference time *T* that
-    is not yet too old (E006); the wording escalates beyond 24 hours. Quiet
+    Reports an event more than 1 hour older than the reference time *T* (as
+    for E006; without one `check` skips it) that is not yet too old (E006);
+    the wording escalates beyond 24 hours. Quiet
     for `physical_store` and `system_generated` events and for events with
     `original_event_data`, which are delayed by design.
 
@@ -495,7 +575,8 @@ def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     return [
         Hit(
             ("event_time",),
-            f"event is sent {hours:.1f} hours after it happened; {impact}",
+            f"event is sent {hours:.1f} hours after it happened "
+            f"(reference time {reference_time(ctx.now)}); {impact}",
             "send events in real time or at least hourly",
         )
     ]

@@ -20,9 +20,9 @@ from typing import Any
 
 from capi_lint.hashing import HashKind
 from capi_lint.model import Hit, Severity
-from capi_lint.registry import Scope, rule
+from capi_lint.registry import NeedsNow, Scope, rule
 from capi_lint.rules._userdata import analyse, is_digest, label, normalise, us_context
-from capi_lint.rules._util import mask
+from capi_lint.rules._util import mask, reference_time
 
 _NFC_FIELDS = frozenset({"fn", "ln", "ct", "st", "em", "f5first", "f5last"})
 _NAME_LIKE = frozenset({"fn", "ln", "f5first", "f5last", "fi", "ct"})
@@ -277,8 +277,11 @@ def _dob(value: str, ctx: Any, found: Found) -> str | None:
         why = _DOB_REASON.get(reason, "it is not a valid date")
         found["N006"] = (f"is not a valid YYYYMMDD date: {why}", "send the date as YYYYMMDD")
         return None
-    if norm is not None and norm > _today(ctx.now):
-        found["N006"] = ("is a date after the reference date", "send the date of birth as YYYYMMDD")
+    if norm is not None and ctx.now is not None and norm > _today(ctx.now):
+        found["N006"] = (
+            f"is a date after the reference time {reference_time(ctx.now)}",
+            "send the date of birth as YYYYMMDD",
+        )
         return None
     if not (len(s) == 8 and s.isascii() and s.isdigit()):
         found["N006"] = (f"is not written as YYYYMMDD{_would(norm)}", "send the date as YYYYMMDD")
@@ -292,8 +295,11 @@ def _dob_part(key: str, value: str, ctx: Any, found: Found) -> str | None:
     if reason is not None:
         found["N006"] = (f"is not a valid {what}", f"send the {what.split(' ')[0]} as digits")
         return None
-    if key == "doby" and norm is not None and norm > _today(ctx.now)[:4]:
-        found["N006"] = ("is a year after the reference date", "send the year of birth")
+    if key == "doby" and norm is not None and ctx.now is not None and norm > _today(ctx.now)[:4]:
+        found["N006"] = (
+            f"is a year after the reference time {reference_time(ctx.now)}",
+            "send the year of birth",
+        )
         return None
     return norm
 
@@ -533,7 +539,7 @@ def country_not_alpha2(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     return _get(ud, ctx, "N005") if ud.has_raw else None
 
 
-@rule("N006", "dob-not-yyyymmdd", Severity.WARNING, Scope.EVENT)
+@rule("N006", "dob-not-yyyymmdd", Severity.WARNING, Scope.EVENT, needs_now=NeedsNow.PARTLY)
 def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     """A raw `db` is not a `YYYYMMDD` date of birth.
 
@@ -543,6 +549,8 @@ def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     1900, a date after the reference time *T*, or an ambiguous one
     (`03/04/1928`). Also reports SDK split keys that are not a valid day
     (`dobd`, 01–31), month (`dobm`, 01–12) or year (`doby`, 1900 to *T*).
+    *T* is `--now`, `now` or `per-file-now` (as for E006); without one `check`
+    skips only the "after *T*" part, and the message names *T*.
     A valid `YYYYMMDD` passes, as do `dobd`/`dobm`/`doby` in their own formats.
     Judges raw values (hashed mode: values H001 reports; `--pii raw`: every
     value that is not a digest).

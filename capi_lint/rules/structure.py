@@ -27,8 +27,7 @@ declare(
     error, invalid UTF-8, UTF-16 text, an empty file, nesting deeper than 512
     levels, or a file that cannot be opened. The finding gives the line and
     column of the error and, for syntax errors, the byte offset. A leading
-    UTF-8 byte order mark is stripped and noted at info level; it is not an
-    error.
+    UTF-8 byte order mark is not an error: it is stripped and noted by S012.
 
     ## Why is this bad?
     The Graph API rejects a body that is not JSON, and nothing else in the file
@@ -45,6 +44,38 @@ declare(
 
     ## Source
     requirements §1.1 [doc]: the body is a JSON object — {MAIN}
+    """,
+)
+
+declare(
+    "S012",
+    "utf8-bom",
+    Severity.INFO,
+    """The file starts with a UTF-8 byte order mark.
+
+    ## What it does
+    Notes a file (or the first line of a JSON Lines file) that begins with
+    the UTF-8 byte order mark `EF BB BF`. The mark is stripped and the rest
+    of the file is checked as usual, with columns counted as without it. A
+    UTF-16 or UTF-32 mark is not this: that file is not UTF-8 (S001).
+
+    ## Why is this bad?
+    RFC 8259 forbids adding a BOM to JSON sent over a network and lets
+    parsers ignore it; a strict parser rejects the body, and tools that
+    concatenate or compare files trip over the invisible bytes. It was once
+    part of S001 (invalid JSON), which is an error; as its own code it can be
+    ignored without ignoring invalid JSON.
+
+    ## Example
+    A file whose first bytes are `EF BB BF 7B 22 64 61 74 61 22` (`\ufeff{"data"`).
+
+    ## Fix
+    Save the file as UTF-8 without a BOM (most editors: "UTF-8" rather than
+    "UTF-8 with BOM").
+
+    ## Source
+    RFC 8259 §8.1 (https://www.rfc-editor.org/rfc/rfc8259#section-8.1); the
+    body is JSON — {MAIN}
     """,
 )
 
