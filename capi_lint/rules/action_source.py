@@ -71,7 +71,8 @@ def offline_labelled_website(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
     `phone_call`, `email`, `system_generated`, `other`.
 
     ## Source
-    requirements §3, §9.1 [seed][doc] — {OFF}
+    - Meta, Offline events: {OFF}
+    - Evidence: stated in Meta's documentation.
     """
     if _present_str(event.get("event_source_url")):
         return None
@@ -142,7 +143,8 @@ def app_data_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     16-element `extinfo` array.
 
     ## Source
-    requirements §8.1, §8.2, §8.4 [doc] — {AD}
+    - Meta, App data parameters: {AD}
+    - Evidence: stated in Meta's documentation.
     """
     app = event.get("app_data")
     if type(app) is dict:
@@ -198,7 +200,8 @@ def extinfo_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     storage GB, free storage GB, device timezone]`.
 
     ## Source
-    requirements §8.4, §8.7 [doc][3p] — {AD}
+    - Meta, App data parameters: {AD}
+    - Evidence: stated in Meta's documentation; reported by third parties.
     """
     app = event.get("app_data")
     if type(app) is not dict:
@@ -280,7 +283,9 @@ def tracking_flag_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     rejected, so `0`/`1` is the safer choice).
 
     ## Source
-    requirements §8.2, §8.3 [doc][3p: RevenueCat purchases-flutter #1530] — {AD}
+    - Meta, App data parameters: {AD}
+    - Evidence: stated in Meta's documentation; reported by third parties (RevenueCat
+      purchases-flutter #1530).
     """
     app = event.get("app_data")
     if type(app) is not dict:
@@ -339,7 +344,8 @@ def physical_store_no_contact_key(event: dict[str, Any], ctx: Any) -> list[Hit] 
     from the loyalty account.
 
     ## Source
-    requirements §4.6, §9.4 [doc][seed] — {OMNI}
+    - Meta, Omni-channel optimal setup guide: {OMNI}
+    - Evidence: stated in Meta's documentation.
     """
     user = event.get("user_data")
     if type(user) is not dict:
@@ -390,7 +396,9 @@ def business_messaging_web_fields(event: dict[str, Any], ctx: Any) -> list[Hit] 
     Drop the browser fields; send the channel's identifiers instead (A007).
 
     ## Source
-    requirements §10.4 [3p: stape-io/facebook-tag][unconfirmed] — {BM}
+    - Meta, Conversions API for business messaging: {BM}
+    - Evidence: reported by third parties (stape-io/facebook-tag); widely repeated; Meta's own text
+      was not located.
     """
     hits = None
     if _present_str(event.get("event_source_url")):
@@ -450,7 +458,10 @@ def business_messaging_ids(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send `messaging_channel` and the IDs from the channel's webhook.
 
     ## Source
-    requirements §10.2, §10.3 [sdk][doc][inf] — {BM}, {CI}
+    - Meta, Conversions API for business messaging: {BM}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: seen in Meta's own code (Business SDK, tags); stated in Meta's documentation;
+      capi-lint's inference, not stated by Meta.
     """
     channel = event.get("messaging_channel")
     if not _present_str(channel):
@@ -510,7 +521,9 @@ def messaging_source_mismatch(event: dict[str, Any], ctx: Any) -> list[Hit] | No
     Use `business_messaging` for chats started from Meta's messaging ads.
 
     ## Source
-    requirements §10.6 [sdk][inf] — {BM}
+    - Meta, Conversions API for business messaging: {BM}
+    - Evidence: seen in Meta's own code (Business SDK, tags); capi-lint's inference, not stated by
+      Meta.
     """
     source = ctx.action_source
     channel = event.get("messaging_channel")
@@ -579,7 +592,9 @@ def business_messaging_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] 
     `event-names` (the five names above).
 
     ## Source
-    requirements §10.5 [3p: Zernio API docs][unconfirmed] — {BM}
+    - Meta, Conversions API for business messaging: {BM}
+    - Evidence: reported by third parties (Zernio API docs); widely repeated; Meta's own text was
+      not located.
     """
     name = event.get("event_name")
     if type(name) is not str or not name.strip():

@@ -157,7 +157,9 @@ class LowPiiRate:
     `min-events` (10), `warn-rate` (0.05), `error-rate` (0.35).
 
     ## Source
-    requirements §9.7 [sdk: OCU `LowPiiRate`], §4.6 [doc] — {OMNI}
+    - Meta, Omni-channel optimal setup guide: {OMNI}
+    - Evidence: seen in Meta's own code (Meta's Offline Conversions Uploader `LowPiiRate`); stated
+      in Meta's documentation.
     """
 
     __slots__ = ("_options", "count", "indexes", "missing", "raw")
@@ -240,7 +242,8 @@ class SameValueEverywhere:
     `min-values` (10), `fixed-price-events` (`[]`).
 
     ## Source
-    requirements §9.7 [sdk: OCU `SameValue`]
+    - Meta, Offline events: {OFF}
+    - Evidence: seen in Meta's own code (Meta's Offline Conversions Uploader `SameValue`).
     """
 
     __slots__ = ("count", "differs", "first", "fixed", "indexes", "minimum")
@@ -431,7 +434,9 @@ class SingleTimeOfDay:
     `min-events` (10), `min-distinct-share` (0.25).
 
     ## Source
-    requirements §9.7 [sdk: OCU `InaccurateEventTime`], §2.3 [doc] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: seen in Meta's own code (Meta's Offline Conversions Uploader `InaccurateEventTime`);
+      stated in Meta's documentation.
     """
 
     __slots__ = ("count", "minimum", "share", "tods")
@@ -506,7 +511,9 @@ class SharedEventTime:
     `min-events` (10), `max-share` (0.9).
 
     ## Source
-    requirements §9.7 [sdk: OCU], §2.3 [doc]; drt #1087 [3p] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: seen in Meta's own code (Meta's Offline Conversions Uploader); stated in Meta's
+      documentation; reported by third parties (drt #1087).
     """
 
     __slots__ = ("count", "minimum", "share", "times")
@@ -594,7 +601,9 @@ class DuplicateOrderId:
     file), so a file of any size is linted in flat memory.
 
     ## Source
-    requirements §9.6, §9.7 [sdk: OCU `NonUniqueOrderIdItemNum`] — {OFF}
+    - Meta, Offline events: {OFF}
+    - Evidence: seen in Meta's own code (Meta's Offline Conversions Uploader
+      `NonUniqueOrderIdItemNum`).
     """
 
     __slots__ = ("count", "indexes", "pair", "seen")
@@ -722,7 +731,8 @@ class SharedIpManyUsers:
     JSON Lines file of any size is linted in flat memory.
 
     ## Source
-    requirements §4.3 [seed: DQ diagnostic][3p: Adsmurai #15] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation; reported by third parties (Adsmurai #15).
     """
 
     __slots__ = ("first", "flagged", "ips", "minimum")

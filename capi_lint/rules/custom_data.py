@@ -101,7 +101,8 @@ def purchase_missing_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the order total as a JSON number in `custom_data.value`.
 
     ## Source
-    requirements §7.1 [doc][3p: subcode 2804009] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation; reported by third parties (subcode 2804009).
     """
     if event.get("event_name") != _PURCHASE:
         return None
@@ -149,7 +150,8 @@ def purchase_missing_currency(event: dict[str, Any], ctx: Any) -> list[Hit] | No
     Send the ISO 4217 code of the order's currency (`"USD"`).
 
     ## Source
-    requirements §7.2 [doc] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation.
     """
     if event.get("event_name") != _PURCHASE:
         return None
@@ -203,7 +205,8 @@ def invalid_currency(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the three-letter ISO 4217 code (`USD`, `EUR`, `GBP`).
 
     ## Source
-    requirements §7.2 [doc][sdk] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags).
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -307,7 +310,8 @@ def numeric_field_not_number(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
     `num_items` as an integer.
 
     ## Source
-    requirements §7.1, §7.3, §7.7, §7.9 [doc][sdk] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags).
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -417,7 +421,9 @@ def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     expected.
 
     ## Source
-    requirements §7.1, §7.2, §7.9 [doc][inf] — {CD}, {OED}
+    - Meta, Custom data parameters: {CD}
+    - Meta, Original event data parameters: {OED}
+    - Evidence: stated in Meta's documentation; capi-lint's inference, not stated by Meta.
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -496,7 +502,9 @@ def contents_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send `[{"id": "<product id>", "quantity": <integer ≥ 1>, "item_price": <number>}, …]`.
 
     ## Source
-    requirements §7.5 [doc][sdk][3p: Segment requires id] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags);
+      reported by third parties (Segment requires id).
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -579,7 +587,8 @@ def content_ids_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send an array of the product IDs: `["sku-1", "sku-2"]`.
 
     ## Source
-    requirements §7.4 [doc] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation.
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -666,7 +675,8 @@ def enum_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Use the exact lowercase values.
 
     ## Source
-    requirements §7.6, §7.10 [doc][sdk] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags).
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -748,7 +758,8 @@ def contents_mismatch(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Build `content_ids`, `contents` and `num_items` from the same basket.
 
     ## Source
-    requirements §7.4, §7.5, §7.7 [doc]; consistency [inf] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation; capi-lint's inference, not stated by Meta.
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:
@@ -822,7 +833,9 @@ def order_id_suspicious(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the real order number, as a trimmed string.
 
     ## Source
-    requirements §7.8 [doc], §9.6 [sdk: OCU] — {CD}
+    - Meta, Custom data parameters: {CD}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Meta's Offline Conversions
+      Uploader).
     """
     custom = event.get("custom_data")
     if type(custom) is not dict:

@@ -50,7 +50,8 @@ def missing_user_data(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     and for website events `client_ip_address`, `client_user_agent`, `fbp`, `fbc`).
 
     ## Source
-    requirements §2.9 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     if "user_data" not in event:
         return [Hit((), "event has no `user_data`", "send the customer information parameters")]
@@ -84,7 +85,8 @@ def no_identifier(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     website events `client_ip_address` + `client_user_agent`, `fbp`, `fbc`.
 
     ## Source
-    requirements §4.1.1 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     if ud.data is None or ud.present:
@@ -153,7 +155,8 @@ def invalid_key_combination(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     `client_ip_address`, `fbp`/`fbc`, or `fn`+`ln`.
 
     ## Source
-    requirements §4.5 [seed][doc] — {BP}
+    - Meta, Conversions API best practices: {BP}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     present = ud.present
@@ -200,7 +203,8 @@ def empty_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Leave the key out when there is no value; drop empty list items.
 
     ## Source
-    requirements §4.1.6 [3p][inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: reported by third parties; capi-lint's inference, not stated by Meta.
     """
     ud = analyse(event, ctx)
     if not ud.empties:
@@ -390,7 +394,9 @@ def invalid_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     port, brackets or spaces.
 
     ## Source
-    requirements §4.3 [doc] — {CI}, {PBL}
+    - Meta, Customer information parameters: {CI}
+    - Meta, Parameter Builder library: {PBL}
+    - Evidence: stated in Meta's documentation.
     """
     verdict = _ip_verdict(event, ctx)
     if verdict is None or verdict[0] is None:
@@ -434,7 +440,8 @@ def non_public_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     public entry) instead of the socket's peer address.
 
     ## Source
-    requirements §4.3 [seed][3p] — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: stated in Meta's documentation; reported by third parties.
     """
     verdict = _ip_verdict(event, ctx)
     if verdict is None or verdict[1] is None:
@@ -472,7 +479,8 @@ def website_missing_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the customer's IP address with every website event.
 
     ## Source
-    requirements §4.2, §3 [doc] — {BP}
+    - Meta, Conversions API best practices: {BP}
+    - Evidence: stated in Meta's documentation.
     """
     user_data = event.get("user_data")
     if type(user_data) is not dict:
@@ -560,7 +568,8 @@ def invalid_user_agent(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     one of your server's HTTP client.
 
     ## Source
-    requirements §4.4 [3p][inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: reported by third parties; capi-lint's inference, not stated by Meta.
     """
     user_data = event.get("user_data")
     if type(user_data) is not dict:
@@ -696,7 +705,8 @@ def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     reported.
 
     ## Source
-    requirements §5.1, §5.4, §5.7, §5.8 [doc][3p] — {FBC}
+    - Meta, fbp and fbc parameters: {FBC}
+    - Evidence: stated in Meta's documentation; reported by third parties.
     """
     return _cookie_format(
         event,
@@ -730,7 +740,8 @@ def fbc_double_wrapped(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     the raw `fbclid` URL parameter.
 
     ## Source
-    requirements §5.8 [3p] — {FBC}
+    - Meta, fbp and fbc parameters: {FBC}
+    - Evidence: reported by third parties.
     """
     found = _cookie(event, "fbc", ctx)
     if found is None or not found[1].double:
@@ -797,7 +808,8 @@ def fbclid_modified(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     lowercasing, no URL encoding or decoding, no truncation.
 
     ## Source
-    requirements §5.5, §5.9 [doc][3p] — {FBC}
+    - Meta, fbp and fbc parameters: {FBC}
+    - Evidence: stated in Meta's documentation; reported by third parties.
     """
     found = _cookie(event, "fbc", ctx)
     if found is None:
@@ -857,7 +869,8 @@ def fbc_missing_with_fbclid(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     from the URL parameter (Meta's parameter builder does it).
 
     ## Source
-    requirements §5.6 [doc] — {FBC}
+    - Meta, fbp and fbc parameters: {FBC}
+    - Evidence: stated in Meta's documentation.
     """
     url = event.get("event_source_url")
     if type(url) is not str or "fbclid=" not in url:
@@ -919,7 +932,8 @@ def fbp_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     reported.
 
     ## Source
-    requirements §5.2, §5.4, §5.7, §5.10 [doc][3p] — {FBC}
+    - Meta, fbp and fbc parameters: {FBC}
+    - Evidence: stated in Meta's documentation; reported by third parties.
     """
     return _cookie_format(event, ctx, "fbp", "U013", "send the _fbp cookie value unchanged")
 
@@ -954,7 +968,8 @@ def madid_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     zero or unavailable.
 
     ## Source
-    requirements §8.6 [doc][inf] — {APP}
+    - Meta, Conversions API for app events: {APP}
+    - Evidence: stated in Meta's documentation; capi-lint's inference, not stated by Meta.
     """
     user_data = event.get("user_data")
     if type(user_data) is not dict:

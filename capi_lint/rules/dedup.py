@@ -119,8 +119,9 @@ def no_dedup_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     `external_id` and `fbp` with the same values the browser sends.
 
     ## Source
-    requirements §11.2, §11.3 [doc/seed] — {DEDUP}, {OED};
-    https://developers.facebook.com/documentation/ads-commerce/conversions-api/guides/append-attribution/reference
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Meta, Original event data parameters: {OED}
+    - Evidence: stated in Meta's documentation.
     """
     if not _lacks_dedup_key(event):
         return None
@@ -159,7 +160,9 @@ def missing_event_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send a unique ID per event (the order number for a purchase).
 
     ## Source
-    requirements §2.15 [doc] (best practice: all events) — {SE}, {BP}
+    - Meta, Server event parameters: {SE}
+    - Meta, Conversions API best practices: {BP}
+    - Evidence: stated in Meta's documentation.
     """
     value = event.get("event_id")
     if value is not None:
@@ -263,7 +266,9 @@ class DuplicateEventId:
     memory.
 
     ## Source
-    requirements §11.4, §11.5, §11.6 [doc] — {DEDUP}, {SE}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation.
     """
 
     __slots__ = ("batch", "path_no", "seen", "store")
@@ -418,7 +423,9 @@ class EventIdReused:
     file), so a file of any size is linted in flat memory.
 
     ## Source
-    requirements §11.6 [doc][3p: facebook-for-woocommerce #1771] — {OED}
+    - Meta, Original event data parameters: {OED}
+    - Evidence: stated in Meta's documentation; reported by third parties (facebook-for-woocommerce
+      #1771).
     """
 
     __slots__ = ("first", "names", "reported")
@@ -497,7 +504,9 @@ def event_id_suspicious(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the rendered ID as a string, exactly as the browser sends it.
 
     ## Source
-    requirements §11.6, §11.7 [3p: Node SDK #308, GTM tag #25][inf] — {DEDUP}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Evidence: seen in Meta's own code (Node SDK #308, GTM tag #25); reported by third parties
+      (Node SDK #308, GTM tag #25); capi-lint's inference, not stated by Meta.
     """
     value = event.get("event_id")
     if value is None:
@@ -565,7 +574,8 @@ class IdenticalEventsNoId:
     file), so a file of any size is linted in flat memory.
 
     ## Source
-    requirements §11.5 [doc] — {DEDUP}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Evidence: stated in Meta's documentation.
     """
 
     __slots__ = ("seen",)

@@ -121,7 +121,8 @@ def missing_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send a standard event name (`Purchase`, `Lead`, …) or your custom name.
 
     ## Source
-    requirements §2.1 [doc] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation.
     """
     name = event.get("event_name")
     if name is None:
@@ -158,7 +159,9 @@ def event_name_case_variant(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     Use the exact standard spelling (`AddToCart`).
 
     ## Source
-    requirements §2.2 [unconfirmed list][inf] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: widely repeated; Meta's own text was not located; capi-lint's inference, not stated
+      by Meta.
     """
     name = event.get("event_name")
     if type(name) is not str or name in _STANDARD_SET:
@@ -196,7 +199,8 @@ def missing_event_time(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the Unix time in seconds at which the action happened.
 
     ## Source
-    requirements §2.3 [doc] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation.
     """
     if event.get("event_time") is None:
         message = (
@@ -235,7 +239,9 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send whole seconds as a JSON integer: `int(time.time())`.
 
     ## Source
-    requirements §2.3, §2.7 [doc][3p: segmentio/action-destinations] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation; reported by third parties
+      (segmentio/action-destinations).
     """
     value = event.get("event_time")
     kind = type(value)
@@ -312,7 +318,8 @@ def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     Divide by 1000 (JavaScript: `Math.floor(Date.now() / 1000)`).
 
     ## Source
-    requirements §2.3, §2.7 [doc] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation.
     """
     value = _time_value(event)
     if value is None or not _is_sub_second(value):
@@ -382,7 +389,9 @@ def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     widely cited but Meta's text was not located, requirements §2.5).
 
     ## Source
-    requirements §2.4 [doc], §2.5 [3p/unconfirmed] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation; reported by third parties; widely repeated; Meta's
+      own text was not located.
     """
     if ctx.now is None:
         return None  # the batch check below judges the request without a date
@@ -504,7 +513,8 @@ def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     `tolerance-seconds` (60).
 
     ## Source
-    requirements §2.6 [3p][inf] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: reported by third parties; capi-lint's inference, not stated by Meta.
     """
     value = _time_value(event)
     if value is None or _is_sub_second(value):
@@ -550,7 +560,8 @@ def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send events as they happen, or at least hourly.
 
     ## Source
-    requirements §2.8 [doc] — {E2E}
+    - Meta, End-to-end implementation guide: {E2E}
+    - Evidence: stated in Meta's documentation.
     """
     value = _time_value(event)
     if value is None or _is_sub_second(value):
@@ -604,7 +615,8 @@ def missing_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send where the conversion happened: `website`, `app`, `physical_store`, …
 
     ## Source
-    requirements §2.11 [doc/seed] — {PARAMS}
+    - Meta, Conversions API parameters: {PARAMS}
+    - Evidence: stated in Meta's documentation.
     """
     value = event.get("action_source")
     if value is None:
@@ -642,7 +654,8 @@ def invalid_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Use one of the nine values.
 
     ## Source
-    requirements §3 [sdk][doc] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: seen in Meta's own code (Business SDK, tags); stated in Meta's documentation.
     """
     value = event.get("action_source")
     if type(value) is not str or value in _ACTION_SET or not value.strip():
@@ -688,7 +701,8 @@ def website_missing_required(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
     Send the page URL and the browser's user agent with every website event.
 
     ## Source
-    requirements §2.12, §2.13 [doc] — {PARAMS}
+    - Meta, Conversions API parameters: {PARAMS}
+    - Evidence: stated in Meta's documentation.
     """
     hits = []
     if not is_present(event.get("event_source_url")):
@@ -764,7 +778,8 @@ def invalid_url(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the full page URL as the browser saw it (`https://shop.example.com/…`).
 
     ## Source
-    requirements §2.12, §2.17, §2.18 [doc][sdk] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags).
     """
     hits = None
     for key in ("event_source_url", "referrer_url"):
@@ -821,7 +836,8 @@ def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     (California), or `[]` with no location fields.
 
     ## Source
-    requirements §2.19–§2.23 [doc][3p] — {DPO}
+    - Meta, Data processing options: {DPO}
+    - Evidence: stated in Meta's documentation; reported by third parties.
     """
     options = event.get("data_processing_options")
     has_country = event.get("data_processing_options_country") is not None

@@ -139,7 +139,8 @@ def unhashed_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     fixture for code that hashes later, lint it with `--pii raw`.
 
     ## Source
-    requirements §6.2, §4.1.2 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     if not ud.has_raw or not _hashed_mode(ctx):
@@ -196,7 +197,8 @@ def uppercase_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Lowercase the hex digest (`.ToString("x2")`, `hexdigest()`).
 
     ## Source
-    requirements §6.1 [inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: capi-lint's inference, not stated by Meta.
     """
     ud = analyse(event, ctx)
     if not (ud.odd or ud.ext_odd):
@@ -240,7 +242,9 @@ def wrong_digest_length(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Hash the normalised value with SHA-256.
 
     ## Source
-    requirements §6.3 [sdk][inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: seen in Meta's own code (Business SDK, tags); capi-lint's inference, not stated by
+      Meta.
     """
     ud = analyse(event, ctx)
     if not ud.odd or not _hashed_mode(ctx):
@@ -300,7 +304,9 @@ def empty_string_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     before hashing.
 
     ## Source
-    requirements §6.5 [sdk][inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: seen in Meta's own code (Business SDK, tags); capi-lint's inference, not stated by
+      Meta.
     """
     ud = analyse(event, ctx)
     hits = None
@@ -376,7 +382,8 @@ def placeholder_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     stringified null.
 
     ## Source
-    requirements [inf] (placeholder list), §6.5 — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: capi-lint's inference, not stated by Meta.
     """
     ud = analyse(event, ctx)
     hits = None
@@ -426,7 +433,8 @@ def hash_in_raw_only_field(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     optionally `external_id`).
 
     ## Source
-    requirements §6.9 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     if not ud.long_raw:
@@ -470,7 +478,8 @@ def external_id_unhashed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the SHA-256 of the ID — on every channel, the Pixel included.
 
     ## Source
-    requirements §4.2, §6.8 [doc] (recommendation) — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     if not ud.ext_odd or not _hashed_mode(ctx):
@@ -522,7 +531,8 @@ def unknown_appendix(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the parameter builder's value unchanged, or the bare hash / cookie.
 
     ## Source
-    requirements §5.7 [doc][sdk] — {PBL}
+    - Meta, Parameter Builder library: {PBL}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags).
     """
     ud = analyse(event, ctx)
     hits = []
@@ -591,7 +601,8 @@ class InconsistentHashing:
     Hash the field the same way wherever events are built.
 
     ## Source
-    requirements §6.8 [doc][3p RudderStack #5351] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation; reported by third parties (RudderStack #5351).
     """
 
     def __init__(self, ctx: Any) -> None:
@@ -736,7 +747,8 @@ def hash_outside_value_set(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     `check-us-states` (false): also check hashed `st` of US events.
 
     ## Source
-    requirements §6.6 [inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: capi-lint's inference, not stated by Meta.
     """
     ud = analyse(event, ctx)
     if not ud.closed or not _hashed_mode(ctx):
@@ -813,7 +825,8 @@ def pii_in_external_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     phone hashed as `em`/`ph`.
 
     ## Source
-    requirements §4.2, §6.8 [doc]; [inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation; capi-lint's inference, not stated by Meta.
     """
     ud = analyse(event, ctx)
     if not ud.ext_raw:
@@ -873,7 +886,8 @@ def hash_in_raw_mode(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     if it is what goes on the wire.
 
     ## Source
-    requirements §6.3, §6.4 [sdk] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: seen in Meta's own code (Business SDK, tags).
     """
     if _hashed_mode(ctx):
         return None

@@ -398,7 +398,8 @@ def email_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the bare address (trimmed, lowercased), then hash it.
 
     ## Source
-    requirements §4.2 [doc][3p] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation; reported by third parties.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N001") if ud.has_raw else None
@@ -436,7 +437,9 @@ def phone_not_international(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     Store and send numbers in international form (`+16505551212`).
 
     ## Source
-    requirements §4.2 [doc]; §13.4 Meta SDK probes [sdk] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (the Business SDK's
+      normalisation).
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N002") if ud.has_raw else None
@@ -467,7 +470,9 @@ def phone_junk(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send only the digits with the country code: `+16505551212`.
 
     ## Source
-    requirements §4.2 [doc]; Meta SDK probes [sdk] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (the Business SDK's
+      normalisation).
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N003") if ud.has_raw else None
@@ -502,7 +507,8 @@ def state_not_code(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     US: send the two-letter code (`ca`); elsewhere: lowercase letters only.
 
     ## Source
-    requirements §4.2 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N004") if ud.has_raw else None
@@ -533,7 +539,8 @@ def country_not_alpha2(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send the two-letter code, lowercase (`us`, `gb`).
 
     ## Source
-    requirements §4.2 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N005") if ud.has_raw else None
@@ -567,7 +574,8 @@ def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send `YYYYMMDD` (`19280216`).
 
     ## Source
-    requirements §4.2 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N006") if ud.has_raw else None
@@ -596,7 +604,8 @@ def gender_not_m_f(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Send `f` or `m`; leave the key out otherwise.
 
     ## Source
-    requirements §4.2 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N007") if ud.has_raw else None
@@ -628,7 +637,8 @@ def zip_format(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     Remove spaces and dashes; US: send the first 5 digits.
 
     ## Source
-    requirements §4.2 [doc] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N008") if ud.has_raw else None
@@ -660,7 +670,8 @@ def not_nfc(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     `s.normalize("NFC")`).
 
     ## Source
-    requirements §6.7 [inf] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: capi-lint's inference, not stated by Meta.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N009") if ud.has_raw else None
@@ -696,7 +707,8 @@ def not_normalised(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     so), or leave out a value with nothing left.
 
     ## Source
-    requirements §4.2 [doc]; §6.5 — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation.
     """
     ud = analyse(event, ctx)
     return _get(ud, ctx, "N010") if ud.has_raw else None

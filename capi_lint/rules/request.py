@@ -67,8 +67,10 @@ def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
     `allow` (`[]`): `partner_agent` values accepted as they are.
 
     ## Source
-    requirements §1.5–§1.7 [seed][sdk] — {MAIN}, {BP}, {SQ};
-    https://developers.facebook.com/docs/marketing-api/conversions-api/guides/gtm-server-side
+    - Meta, Main body parameters: {MAIN}
+    - Meta, Conversions API best practices: {BP}
+    - Meta, Setup Quality API reference: {SQ}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags).
     """
     if type(root) is not dict or ctx.kind != "request":
         return None
@@ -131,7 +133,9 @@ def test_event_code_present(root: Any, ctx: Any) -> list[Hit] | None:
     `test-paths` (`[]`): globs of payload files that are test fixtures.
 
     ## Source
-    requirements §1.4 [doc] — {MAIN}, {USE}
+    - Meta, Main body parameters: {MAIN}
+    - Meta, Using the Conversions API: {USE}
+    - Evidence: stated in Meta's documentation.
     """
     if type(root) is not dict or ctx.kind != "request":
         return None
@@ -384,7 +388,9 @@ def credential_in_payload(root: Any, ctx: Any) -> list[Hit] | None:
     the token at send time from an environment variable or secret store.
 
     ## Source
-    requirements §1.9 [doc][sdk][inf] — {USE}
+    - Meta, Using the Conversions API: {USE}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags);
+      capi-lint's inference, not stated by Meta.
     """
     if not _suspect(root, ctx):
         return None
@@ -445,7 +451,9 @@ class BatchRejectedByOneEvent:
     separately, so that valid events are not lost with them.
 
     ## Source
-    requirements §1.3, §2.4 [doc][3p: drt, shopify-capi-validator] — {SE}
+    - Meta, Server event parameters: {SE}
+    - Evidence: stated in Meta's documentation; reported by third parties (drt,
+      shopify-capi-validator).
     """
 
     __slots__ = ("count", "kind")

@@ -43,7 +43,8 @@ declare(
     quotes around keys and strings).
 
     ## Source
-    requirements §1.1 [doc]: the body is a JSON object — {MAIN}
+    - Meta, Main body parameters: {MAIN}
+    - Evidence: stated in Meta's documentation.
     """,
 )
 
@@ -74,8 +75,9 @@ declare(
     "UTF-8 with BOM").
 
     ## Source
-    RFC 8259 §8.1 (https://www.rfc-editor.org/rfc/rfc8259#section-8.1); the
-    body is JSON — {MAIN}
+    - Meta, Main body parameters (the body is JSON): {MAIN}
+    - JSON, RFC 8259 section 8.1: https://www.rfc-editor.org/rfc/rfc8259#section-8.1
+    - Evidence: the RFC forbids a BOM in JSON text and lets parsers ignore it.
     """,
 )
 
@@ -104,7 +106,9 @@ declare(
     Keep one member; if both values are wanted, send a list (`"em": [h1, h2]`).
 
     ## Source
-    requirements §1.11 [inf]; RFC 8259 §4.
+    - JSON, RFC 8259 section 4: https://www.rfc-editor.org/rfc/rfc8259#section-4
+    - Evidence: the RFC leaves duplicate names' meaning open; that parsers then
+      disagree on the value is capi-lint's inference.
     """,
 )
 
@@ -134,7 +138,8 @@ declare(
     `json.dumps(..., allow_nan=False)` to catch it at the source.
 
     ## Source
-    requirements §1.11; RFC 8259 §6.
+    - JSON, RFC 8259 section 6: https://www.rfc-editor.org/rfc/rfc8259#section-6
+    - Evidence: the RFC does not allow NaN or Infinity in JSON numbers.
     """,
 )
 
@@ -163,7 +168,8 @@ declare(
     Wrap the events in a request body: `{"data": [{...}, {...}]}`.
 
     ## Source
-    requirements §1.1 [doc] — {MAIN}; interface §1.
+    - Meta, Main body parameters: {MAIN}
+    - Evidence: stated in Meta's documentation.
     """,
 )
 
@@ -190,7 +196,8 @@ declare(
     Put the events in `"data": [...]`.
 
     ## Source
-    requirements §1.1 [doc] — {MAIN}
+    - Meta, Main body parameters: {MAIN}
+    - Evidence: stated in Meta's documentation.
     """,
 )
 
@@ -219,7 +226,9 @@ declare(
     Send `"data": [ {...} ]`, even for one event.
 
     ## Source
-    requirements §1.1, §1.10 [doc] — {MAIN}, {USE}
+    - Meta, Main body parameters: {MAIN}
+    - Meta, Using the Conversions API: {USE}
+    - Evidence: stated in Meta's documentation.
     """,
 )
 
@@ -246,7 +255,8 @@ declare(
     Do not send the request when there is nothing to send.
 
     ## Source
-    requirements §1.1 [doc] — {MAIN}
+    - Meta, Main body parameters: {MAIN}
+    - Evidence: stated in Meta's documentation.
     """,
 )
 
@@ -271,7 +281,8 @@ declare(
     Split the batch into requests of at most 1000 events.
 
     ## Source
-    requirements §1.2 [doc] — {USE} ("batch requests")
+    - Meta, Using the Conversions API: {USE}
+    - Evidence: stated in Meta's documentation.
     """,
 )
 
@@ -317,8 +328,9 @@ declare(
     `--max-input-size` on `check`, `coverage` and `crosscheck`.
 
     ## Source
-    requirements §1.2 [doc]: at most 1000 events per request — {MAIN};
-    the byte limit itself is capi-lint's [inf].
+    - Meta, Main body parameters: {MAIN}
+    - Evidence: Meta documents at most 1,000 events per request but no byte
+      limit; the limit on what capi-lint reads is its own, to bound memory.
     """,
 )
 
@@ -507,10 +519,10 @@ def unknown_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     into `custom_data`.
 
     ## Source
-    requirements §4.1.5 [3p: facebook-for-woocommerce PR #3668]; known keys
-    §1, §2, §4.2, §8.5 [doc][sdk] — {CI}; business-messaging keys
-    (`whatsapp_business_account_id` with `ctwa_clid`, `page_id`, `ig_account_id`)
-    §10.3 — {BM}
+    - Meta, Customer information parameters: {CI}
+    - Meta, Conversions API for business messaging: {BM}
+    - Evidence: reported by third parties (facebook-for-woocommerce PR #3668); stated in Meta's
+      documentation; seen in Meta's own code (Business SDK, tags).
     """
     problems = _problems(event, ctx)
     return _unknown_hits(problems) if problems else None
@@ -580,7 +592,8 @@ def wrong_type(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     customer keys as a string or an array of strings.
 
     ## Source
-    requirements §2 (types), §4.2, §7, §8 [doc][sdk] — {CI}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: stated in Meta's documentation; seen in Meta's own code (Business SDK, tags).
     """
     problems = _problems(event, ctx)
     return _type_hits(problems, "") if problems else None
