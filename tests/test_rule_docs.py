@@ -7,7 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from helpers import NOW, body, website_event
+import pytest
+from helpers import NOW, body, lint, website_event
 
 from capi_lint import registry
 from capi_lint.config import build_settings
@@ -41,3 +42,46 @@ def test_sarif_help_uri_is_the_rule_doc_url(tmp_path: Path) -> None:
     [rule] = [r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "E002"]
     assert rule["helpUri"] == registry.get("E002").doc_url
     assert rule["helpUri"].endswith("docs/rules.md#e002")
+
+
+def _merge(base: dict, patch: dict) -> dict:
+    out = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _json_block(section: str) -> dict:
+    match = re.search(r"```json\n(.*?)```", section, re.S)
+    assert match, section
+    return json.loads(match.group(1).replace("…", ""))
+
+
+AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+USE_INSTEAD = [r for r in registry.all_rules() if r.doc.section("Use instead")]
+
+
+def test_some_rules_show_the_corrected_payload() -> None:
+    assert len(USE_INSTEAD) >= 10
+
+
+@pytest.mark.parametrize("rule", USE_INSTEAD, ids=lambda r: r.code)
+def test_example_triggers_and_use_instead_does_not(rule: registry.Rule) -> None:
+    # A bare website event, so the doc's fragment is all that can make the rule fire.
+    base = {
+        "event_name": "Purchase",
+        "event_time": NOW - 60,
+        "action_source": "website",
+        "event_source_url": "https://shop.example.com/checkout",
+        "user_data": {"client_ip_address": "81.2.69.142", "client_user_agent": AGENT},
+    }
+
+    def findings(fragment: dict) -> list[str]:
+        payload = fragment if "data" in fragment else {"data": [_merge(base, fragment)]}
+        return [f.code for f in lint(payload, select=[rule.code])]
+
+    assert rule.code in findings(_json_block(rule.doc.section("Example")))
+    assert rule.code not in findings(_json_block(rule.doc.section("Use instead")))

@@ -412,6 +412,11 @@ def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     {"event_name": "AddToCart", "custom_data": {"value": 25.0}}
     ```
 
+    ## Use instead
+    ```json
+    {"event_name": "AddToCart", "custom_data": {"value": 25.0, "currency": "EUR"}}
+    ```
+
     ## Fix
     Send `value` and `currency` together; send refunds as a custom event
     (and list it in `refund-events`) or not at all.

@@ -389,6 +389,11 @@ def invalid_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     {"user_data": {"client_ip_address": "203.0.113.7, 10.0.0.2"}}
     ```
 
+    ## Use instead
+    ```json
+    {"user_data": {"client_ip_address": "203.0.113.7"}}
+    ```
+
     ## Fix
     Send one address: the first (client) entry of `X-Forwarded-For`, without
     port, brackets or spaces.
@@ -695,6 +700,11 @@ def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     {"user_data": {"fbc": "fb.1.1763799000.IwAR2xYzAbCdEfGhIjKl"}}
     ```
 
+    ## Use instead
+    ```json
+    {"user_data": {"fbc": "fb.1.1763799000000.IwAR2xYzAbCdEfGhIjKl"}}
+    ```
+
     ## Fix
     Send the `_fbc` cookie value as is, or build it as
     `fb.1.<milliseconds when the fbclid was first seen>.<fbclid unchanged>`.
@@ -921,6 +931,11 @@ def fbp_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     ## Example
     ```json
     {"user_data": {"fbp": "_fbp=fb.1.1763790000000.1234567890"}}
+    ```
+
+    ## Use instead
+    ```json
+    {"user_data": {"fbp": "fb.1.1763790000000.1234567890"}}
     ```
 
     ## Fix

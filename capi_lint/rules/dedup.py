@@ -114,6 +114,12 @@ def no_dedup_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
      "user_data": {"client_user_agent": "Mozilla/5.0 …", "fbp": "fb.1.1763790000000.1234567890"}}
     ```
 
+    ## Use instead
+    ```json
+    {"event_name": "Purchase", "action_source": "website", "event_id": "order-10001",
+     "user_data": {"client_user_agent": "Mozilla/5.0 …", "fbp": "fb.1.1763790000000.1234567890"}}
+    ```
+
     ## Fix
     Send the Pixel's `eventID` as `event_id` (recommended); otherwise send
     `external_id` and `fbp` with the same values the browser sends.

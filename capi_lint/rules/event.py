@@ -155,6 +155,11 @@ def event_name_case_variant(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     {"event_name": "add_to_cart"}
     ```
 
+    ## Use instead
+    ```json
+    {"event_name": "AddToCart"}
+    ```
+
     ## Fix
     Use the exact standard spelling (`AddToCart`).
 
@@ -235,6 +240,11 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     {"event_time": "2026-11-20T10:00:00Z"}
     ```
 
+    ## Use instead
+    ```json
+    {"event_time": 1763632800}
+    ```
+
     ## Fix
     Send whole seconds as a JSON integer: `int(time.time())`.
 
@@ -312,6 +322,11 @@ def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     ## Example
     ```json
     {"event_time": 1763800000000}
+    ```
+
+    ## Use instead
+    ```json
+    {"event_time": 1763800000}
     ```
 
     ## Fix

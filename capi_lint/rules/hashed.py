@@ -133,6 +133,11 @@ def unhashed_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     {"user_data": {"em": "John_Smith@gmail.com"}}
     ```
 
+    ## Use instead
+    ```json
+    {"user_data": {"em": "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"}}
+    ```
+
     ## Fix
     Normalise the value as Meta documents, then send the lowercase hex SHA-256
     (`capi_lint.hash_value(field, value)` does both). If the payload is a

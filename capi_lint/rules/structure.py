@@ -222,6 +222,11 @@ declare(
     {"data": {"event_name": "Purchase", "event_time": 1700000000}}
     ```
 
+    ## Use instead
+    ```json
+    {"data": [{"event_name": "Purchase", "event_time": 1700000000}]}
+    ```
+
     ## Fix
     Send `"data": [ {...} ]`, even for one event.
 
