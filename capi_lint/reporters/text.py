@@ -57,8 +57,8 @@ def age_note(result: RunResult) -> str | None:
     where = "" if skipped == s.files else f" in {_plural(skipped, 'file')}"
     codes = ", ".join(s.age_rules)
     return (
-        f"Age checks skipped{where}: no reference time, so the checks that compare "
-        f"event_time with now ({codes}) did not run. Pin one with --now TIME "
+        f"Age checks skipped{where}: no reference time, so what compares event_time "
+        f"with now ({codes}) was not judged. Pin one with --now TIME "
         "(or `now =` / `[per-file-now]` in config), or use --now clock."
     )
 
