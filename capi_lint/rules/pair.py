@@ -155,8 +155,8 @@ def twin_user_keys_differ(*args: Any) -> None:
     deduplication and attributes the event to another browser.
 
     ## Example
-    The Pixel sends `fbp=fb.1.1763790000000.1111111111`; the server twin has
-    `"user_data": {"fbp": "fb.1.1763790000000.2222222222"}`.
+    The Pixel sends `fbp=fb.1.1558571054389.1098115397`; the server twin has
+    `"user_data": {"fbp": "fb.1.1558571054389.5550199042"}`.
 
     ## Fix
     Forward the browser's `_fbp` cookie value unchanged to the server event,
