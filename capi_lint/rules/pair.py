@@ -57,9 +57,8 @@ def browser_event_without_server_twin(*args: Any) -> None:
     browser otherwise), or at least the same `fbp` and `external_id`.
 
     ## Source
-    requirements §11.1, §11.2, §11.3 [doc]
     - Meta, Handling Duplicate Pixel and Conversions API Events: {DEDUP}
-    - Meta, Dataset Quality API (`event_coverage`): {DQ}
+    - Meta, Dataset Quality API (`event_coverage`, goal 75 %): {DQ}
     - Evidence: Meta states the redundant setup and both keys; coverage as
       defined by `event_coverage`.
     """
@@ -92,11 +91,11 @@ def server_event_id_unknown_to_browser(*args: Any) -> None:
     `fbq('track', …, {eventID: id})` call and the server event.
 
     ## Source
-    requirements §11.2, §11.6, §11.7 [doc][3p: Node SDK #308, GTM tag #25]
     - Meta, Handling Duplicate Pixel and Conversions API Events: {DEDUP}
     - Meta, Server Event Parameters (`event_id`): {SE}
     - Evidence: Meta states the matching rule; third parties report the
-      mismatched-ID failure.
+      mismatched-ID failure (facebook-nodejs-business-sdk #308,
+      ConversionsAPI-Tag-for-GoogleTagManager #25).
     """
     return _verdict(*args)
 
@@ -127,7 +126,6 @@ def twin_event_name_differs(*args: Any) -> None:
     spelling for standard events).
 
     ## Source
-    requirements §11.2, §2.2 [doc]
     - Meta, Handling Duplicate Pixel and Conversions API Events: {DEDUP}
     - Meta, Server Event Parameters (`event_name`): {SE}
     - Evidence: Meta states that the name must match.
@@ -164,7 +162,6 @@ def twin_user_keys_differ(*args: Any) -> None:
     sides.
 
     ## Source
-    requirements §11.3 [doc]
     - Meta, Handling Duplicate Pixel and Conversions API Events: {DEDUP}
     - Meta, fbp and fbc Parameters: {FBC}
     - Meta, Customer Information Parameters (`external_id`): {CI}
@@ -201,7 +198,6 @@ def twins_outside_dedup_window(*args: Any) -> None:
     `window-hours` (48): the deduplication window.
 
     ## Source
-    requirements §11.4 [doc]
     - Meta, Server Event Parameters (`event_name`, 48 hours): {SE}
     - Meta, Handling Duplicate Pixel and Conversions API Events: {DEDUP}
     - Evidence: Meta states the 48-hour window.
@@ -232,12 +228,11 @@ def browser_event_id_reused(*args: Any) -> None:
     random value otherwise) and send it with that action only.
 
     ## Source
-    requirements §11.5, §11.6 [doc][3p: facebook-for-woocommerce #1771]
     - Meta, Original Event Data (`event_id`): {OED}
     - Meta, Handling Duplicate Pixel and Conversions API Events: {DEDUP}
     - Evidence: Meta states that the ID must uniquely distinguish events;
       Events Manager's "same event_id received for many events" is reported
-      by third parties.
+      by third parties (facebook-for-woocommerce #1771).
     """
     return _verdict(*args)
 
@@ -265,7 +260,6 @@ def browser_event_id_inconsistent(*args: Any) -> None:
     call of the event, and send the same ID from the server.
 
     ## Source
-    requirements §11.2, §11.3 [doc]
     - Meta, Handling Duplicate Pixel and Conversions API Events: {DEDUP}
     - Evidence: Meta states the fourth argument of the track call; the
       inconsistency is our inference.
