@@ -600,6 +600,87 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
     sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
 
 
+@cli.command()
+@click.option(
+    "--browser",
+    "browser_paths",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A HAR file, or JSON Lines of recorded fbq('track', ...) calls (repeatable).",
+)
+@click.option(
+    "--server",
+    "server_paths",
+    multiple=True,
+    required=True,
+    metavar="PATH",
+    help="Conversions API payloads, any form `check` reads (repeatable).",
+)
+@click.option(
+    "--pixel-id",
+    default=None,
+    help="The pixel the server payloads are posted to [the browser side's only pixel].",
+)
+@_output_options(["text", "json", "sarif", "github"])
+@click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. P001,P00).")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
+@_settings_options
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no table or summary.")
+@_file_options
+def pair(**opts: Any) -> None:
+    """Pair the Pixel's events (HAR / recorded calls) with server events: predicted
+    deduplication and event coverage, per pixel and event name."""
+    from capi_lint.pair import BrowserReadError, run_pair
+    from capi_lint.pair.report import render
+
+    settings = _load_settings(
+        opts.pop("config_file"),
+        files=_file_flags(opts),
+        **{
+            key: opts.pop(key)
+            for key in (
+                "select",
+                "ignore",
+                "extend_select",
+                "fail_on",
+                "now",
+                "default_region",
+                "pii",
+                "max_input_size",
+            )
+        },
+    )
+    try:
+        run = run_pair(
+            list(opts["browser_paths"]),
+            list(opts["server_paths"]),
+            settings,
+            pixel_id=opts["pixel_id"],
+        )
+    except BrowserReadError as exc:
+        raise Usage(str(exc)) from None
+    if not opts["quiet"]:
+        _emit("".join(f"capi-lint: {note}\n" for note in run.notes), err=True)
+    report = _Report(opts["output_file"], opts["color_mode"])
+    try:
+        report.write(
+            render(
+                run,
+                opts["output_format"],
+                color=report.color,
+                quiet=opts["quiet"],
+                fail_on=settings.fail_on,
+            )
+        )
+    finally:
+        report.close()
+    sys.exit(EXIT_FINDINGS if run.result.failed(settings.fail_on) else EXIT_OK)
+
+
 STARTER_CONFIG = """\
 # capi-lint configuration (https://github.com/capi-lint/capi-lint#configuration).
 # The same keys work under [tool.capi-lint] in pyproject.toml. Flags win.

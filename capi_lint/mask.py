@@ -115,3 +115,32 @@ def key_pointer(parent: tuple[Any, ...], key: Any) -> tuple[Any, ...]:
     never appears in a JSON pointer of any output format.
     """
     return (*parent, key) if isinstance(key, str) and mask_key(key) == key else parent
+
+
+_URL_HEAD = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*)([^?#]*)([?#].*)?$", re.DOTALL)
+
+
+def mask_url(url: Any) -> str:
+    """A URL as it may be printed: scheme, host and path, never the query.
+
+    A page URL can carry an email or a phone in its query (``?email=…``) or in
+    a path segment (``/users/jane@example.com``): the query and fragment
+    become ``?…`` and a path segment that looks personal goes through
+    :func:`mask`. Anything that is not an absolute URL is masked whole.
+    """
+    if not isinstance(url, str):
+        return mask(url)
+    match = _URL_HEAD.match(url.strip())
+    if match is None:
+        return mask(url)
+    head, path, rest = match.groups()
+    if "@" in head:  # user:password@host
+        head = head.split("://", 1)[0] + "://" + head.rpartition("@")[2]
+    segments = [_safe_segment(part) for part in path.split("/")]
+    return head + "/".join(segments) + ("?…" if rest else "")
+
+
+def _safe_segment(part: str) -> str:
+    if not part or (mask_key(part) == part and "%40" not in part.lower()):
+        return part
+    return mask(part)

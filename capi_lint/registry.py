@@ -66,6 +66,7 @@ FAMILIES: Mapping[str, str] = {
     "R": "request level",
     "B": "batch statistics",
     "X": "cross-check against Meta's quality reports",
+    "P": "Pixel and server side by side (deduplication, event coverage)",
 }
 
 
@@ -86,6 +87,8 @@ class Scope(str, enum.Enum):
     BATCH = "batch"
     #: Produced by ``capi-lint crosscheck`` from a quality report.
     CROSSCHECK = "crosscheck"
+    #: Produced by ``capi-lint pair`` from Pixel requests and server payloads.
+    PAIR = "pair"
 
 
 class NeedsNow(str, enum.Enum):

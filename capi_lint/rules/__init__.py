@@ -10,6 +10,7 @@ from capi_lint.rules import (
     event,
     hashed,
     normalisation,
+    pair,
     request,
     structure,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "event",
     "hashed",
     "normalisation",
+    "pair",
     "request",
     "structure",
 ]

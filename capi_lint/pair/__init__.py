@@ -1,0 +1,111 @@
+"""``capi-lint pair``: the Pixel and the server side by side (issue 19).
+
+- :mod:`~capi_lint.pair.browser`: HAR files and recorded ``fbq`` calls -> Pixel events,
+- :mod:`~capi_lint.pair.server`: Conversions API payloads -> server events,
+- :mod:`~capi_lint.pair.match`: pairing -> rows (coverage, dedupe keys) and P verdicts,
+- :mod:`~capi_lint.pair.report`: the ``--format json`` document and the text table.
+
+This module ties them together for the CLI and the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from capi_lint import registry
+from capi_lint.config import Settings
+from capi_lint.engine import FileResult
+from capi_lint.model import Finding, Severity, format_pointer
+from capi_lint.pair.browser import BrowserEvent, BrowserReadError, read_browser
+from capi_lint.pair.match import Row, Verdict, pair_events
+from capi_lint.pair.server import read_server
+from capi_lint.runner import RunResult, Summary
+
+__all__ = ["BrowserReadError", "PairRun", "run_pair"]
+
+
+@dataclass
+class PairRun:
+    rows: list[Row]
+    result: RunResult
+    browser_events: int
+    server_events: int
+    notes: list[str] = field(default_factory=list)
+
+
+def run_pair(
+    browser_paths: Sequence[str],
+    server_paths: Sequence[str],
+    settings: Settings,
+    *,
+    pixel_id: str | None = None,
+) -> PairRun:
+    """Read both sides, pair them, and turn the enabled P verdicts into findings.
+
+    Raises BrowserReadError (a one-line message) for an unreadable browser file.
+    """
+    notes: list[str] = []
+    browser: list[BrowserEvent] = []
+    automatic = 0
+    for path in browser_paths:
+        read = read_browser(path, settings.max_input_size)
+        browser.extend(read.events)
+        automatic += read.automatic
+        notes.extend(read.notes or ())
+    if automatic:
+        notes.append(
+            f"{automatic} automatic Pixel event(s) (microdata, SubscribedButtonClick) not paired"
+        )
+    if not browser:
+        notes.append("no Pixel event found in the browser files (requests to facebook.com/tr)")
+    server = read_server(list(server_paths), settings)
+    notes.extend(server.notes)
+    if server.other_sources:
+        notes.append(
+            f"{server.other_sources} server event(s) with an action_source other than website "
+            "not paired (the Pixel sends website events)"
+        )
+    window = float(settings.option("P005", "window-hours"))
+    paired = pair_events(browser, server.events, pixel_id=pixel_id, window_hours=window)
+    findings = [f for v in paired.verdicts if (f := _finding(v, settings)) is not None]
+    findings.sort(key=Finding.sort_key)
+    summary = Summary(
+        files=len(browser_paths) + server.files, events=len(browser) + len(server.events)
+    )
+    summary.count(findings)
+    result = RunResult(results=[FileResult("<pair>", findings, summary.events)], summary=summary)
+    return PairRun(paired.rows, result, len(browser), len(server.events), notes)
+
+
+def _finding(verdict: Verdict, settings: Settings) -> Finding | None:
+    if verdict.code not in settings.enabled:
+        return None
+    rule = registry.get(verdict.code)
+    severity = settings.severity.get(rule.code) or verdict.severity or rule.severity
+    extra: dict[str, Any] = dict(verdict.extra or {})
+    if verdict.browser is not None:
+        extra["browser"] = verdict.browser.location()
+    if verdict.server is not None:
+        extra["server"] = verdict.server.location()
+    at: Any = verdict.browser if verdict.browser is not None else verdict.server
+    assert at is not None
+    return Finding(
+        code=rule.code,
+        slug=rule.slug,
+        severity=severity,
+        message=verdict.message,
+        path=at.path,
+        pointer=format_pointer(at.pointer),
+        line=at.line,
+        column=at.column,
+        event_index=None,
+        fix=verdict.fix,
+        doc_url=rule.doc_url,
+        extra=extra,
+    )
+
+
+def fails(run: PairRun, fail_on: Severity) -> bool:
+    return run.result.failed(fail_on)
