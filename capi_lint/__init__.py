@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "check": "capi_lint.api",
+    "Checker": "capi_lint.api",
     "check_file": "capi_lint.api",
     "assert_valid": "capi_lint.api",
     "PayloadError": "capi_lint.api",
@@ -26,6 +27,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Checker",
     "Finding",
     "PayloadError",
     "Settings",
@@ -40,7 +42,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from capi_lint.api import PayloadError, assert_valid, check, check_file
+    from capi_lint.api import Checker, PayloadError, assert_valid, check, check_file
     from capi_lint.config import Settings
     from capi_lint.coverage import predict_coverage
     from capi_lint.model import Finding, Severity

@@ -1,13 +1,16 @@
-"""The library API (interface §5): pure functions, no network, no global state."""
+"""The library API (interface §5): no network; the only state kept between
+calls is the compiled :class:`Checker` that :func:`check` reuses per set of
+arguments (immutable once built, so calls do not influence each other)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from capi_lint import loader
-from capi_lint.config import Settings, build_settings, parse_now
+from capi_lint import loader, registry
+from capi_lint.config import ConfigError, Settings, build_settings, parse_now
 from capi_lint.engine import Engine, apply_file_ignores
 from capi_lint.model import Finding, Severity
 
@@ -29,16 +32,125 @@ class PayloadError(AssertionError):
 
 
 def _settings(
-    config: Settings | Mapping[str, Any] | None, now: Any, *, clock: bool = False
+    config: Settings | Mapping[str, Any] | None,
+    now: Any,
+    *,
+    clock: bool = False,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    extend_select: Iterable[str] | None = None,
 ) -> Settings:
     """``clock``: without a reference time (``now``, or in ``config``) use the
-    clock, as sending code wants for the events it is about to send."""
-    settings = config if isinstance(config, Settings) else build_settings(config or {})
+    clock, as sending code wants for the events it is about to send.
+    ``select`` / ``ignore`` / ``extend_select`` apply on top of ``config`` as
+    the command-line flags do (an unknown code is a ConfigError)."""
+    if isinstance(config, Settings):
+        settings = config
+        if select is not None or ignore or extend_select:
+            base = list(select) if select is not None else sorted(settings.enabled)
+            try:
+                enabled = registry.select(
+                    base, ignore=ignore or (), extend_select=extend_select or ()
+                )
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+            settings = replace(settings, enabled=enabled)
+    else:
+        settings = build_settings(
+            config or {}, select=select, ignore=ignore, extend_select=extend_select
+        )
     if now is not None:
-        from dataclasses import replace
-
         settings = replace(settings, now=parse_now(now))
     return settings.with_clock_default() if clock else settings
+
+
+class Checker:
+    """A reusable checker for event-sending code: the settings are validated and
+    the rules compiled once, then :meth:`check` judges one payload at a time.
+
+    >>> checker = Checker(select=["E", "U"], now="clock")
+    >>> checker.check({"event_name": "Purchase", ...})
+
+    Thread-safe: a call keeps its state to itself (run-wide D003 memory
+    included), the compiled rule tables are shared read-only. Without a
+    reference time (``now``, or in ``config``) every call reads the clock, as
+    :func:`check` does.
+    """
+
+    def __init__(
+        self,
+        config: Settings | Mapping[str, Any] | None = None,
+        *,
+        select: Iterable[str] | None = None,
+        ignore: Iterable[str] | None = None,
+        extend_select: Iterable[str] | None = None,
+        now: Any = None,
+        path: str = DEFAULT_PATH,
+    ) -> None:
+        self.settings = _settings(
+            config, now, clock=True, select=select, ignore=ignore, extend_select=extend_select
+        )
+        self.path = path
+        # Compile now rather than on the first event: the rule tables, the options.
+        Engine(self.settings)
+        self.settings.resolved_options  # noqa: B018 (a cached property, filled once)
+
+    def check(self, payload: Any, *, path: str | None = None) -> list[Finding]:
+        """Findings for one payload, as :func:`check` describes."""
+        settings = self.settings
+        path = self.path if path is None else path
+        engine = Engine(settings)
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8", "surrogatepass")
+        if isinstance(payload, (bytes, bytearray, memoryview)):
+            raw = bytes(payload)
+            if len(raw) > settings.max_input_size and not loader.starts_json_lines(raw):
+                problem = loader.too_large(f"payload is {len(raw)} bytes,", settings.max_input_size)
+                return apply_file_ignores(engine.problem_result(path, problem), settings).findings
+            if loader.looks_like_jsonl(raw):
+                result = engine.check_jsonl(path, raw)
+            else:
+                result = engine.check_document(loader.parse(path, raw))
+        else:
+            payload = _from_sdk(payload)
+            result = engine.check_document(loader.from_object(path, payload))
+        return apply_file_ignores(result, settings).findings
+
+
+#: Default Checkers of :func:`check`, by its arguments; bounded.
+_CHECKERS: dict[Hashable, tuple[Any, Checker]] = {}
+_MAX_CHECKERS = 32
+
+
+def _checker(
+    config: Settings | Mapping[str, Any] | None,
+    now: Any,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    extend_select: Iterable[str] | None,
+) -> Checker:
+    """The cached Checker for these arguments. A config table (a dict) is not
+    cached: it could change between calls. A Settings object is immutable and
+    is cached by identity (kept alive by the cache, so its id is not reused)."""
+    options = {"select": select, "ignore": ignore, "extend_select": extend_select, "now": now}
+    if config is not None and not isinstance(config, Settings):
+        return Checker(config, **options)
+    try:
+        key: Hashable = (
+            id(config),
+            now,
+            *(None if codes is None else tuple(codes) for codes in (select, ignore, extend_select)),
+        )
+        hash(key)
+    except TypeError:  # e.g. a datetime subclass that is not hashable: build one
+        return Checker(config, **options)
+    entry = _CHECKERS.get(key)
+    if entry is None or entry[0] is not config:
+        if len(_CHECKERS) >= _MAX_CHECKERS:
+            _CHECKERS.clear()
+        entry = (config, Checker(config, **options))
+        _CHECKERS[key] = entry
+    return entry[1]
 
 
 def check(
@@ -47,6 +159,9 @@ def check(
     now: Any = None,
     *,
     path: str = DEFAULT_PATH,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    extend_select: Iterable[str] | None = None,
 ) -> list[Finding]:
     """Findings for one payload: a dict/list (already parsed) or JSON text/bytes.
 
@@ -56,24 +171,10 @@ def check(
     (unix seconds, ISO 8601 or ``"clock"``). Without one, here in sending code,
     the clock is the reference time: an event older than Meta accepts is
     reported (unlike ``capi-lint check`` on files, which skips age checks).
+    ``select`` / ``ignore`` / ``extend_select`` choose rules as the flags do.
+    Repeated calls reuse one compiled :class:`Checker` per set of arguments.
     """
-    settings = _settings(config, now, clock=True)
-    engine = Engine(settings)
-    if isinstance(payload, str):
-        payload = payload.encode("utf-8", "surrogatepass")
-    if isinstance(payload, (bytes, bytearray, memoryview)):
-        raw = bytes(payload)
-        if len(raw) > settings.max_input_size and not loader.starts_json_lines(raw):
-            problem = loader.too_large(f"payload is {len(raw)} bytes,", settings.max_input_size)
-            return apply_file_ignores(engine.problem_result(path, problem), settings).findings
-        if loader.looks_like_jsonl(raw):
-            result = engine.check_jsonl(path, raw)
-        else:
-            result = engine.check_document(loader.parse(path, raw))
-    else:
-        payload = _from_sdk(payload)
-        result = engine.check_document(loader.from_object(path, payload))
-    return apply_file_ignores(result, settings).findings
+    return _checker(config, now, select, ignore, extend_select).check(payload, path=path)
 
 
 SDK_HINT = "pip install 'capi-lint[sdk]'"

@@ -95,7 +95,7 @@ class Settings:
     def with_clock_default(self) -> Settings:
         """These settings, with the clock as reference time where none is set:
         the default of the library call in sending code and of ``serve``."""
-        return self if self.now is not None else replace(self, now=CLOCK)
+        return self if self.now is not None else self._keeping_cache(replace(self, now=CLOCK))
 
     def with_clock_read(self) -> Settings:
         """CLOCK replaced by one reading of the clock (one *now* for every file
@@ -103,13 +103,25 @@ class Settings:
         if self.now != CLOCK and all(when != CLOCK for _, when in self.per_file_now):
             return self
         clock = int(time.time())
-        return replace(
-            self,
-            now=clock if self.now == CLOCK else self.now,
-            per_file_now=tuple(
-                (pattern, clock if when == CLOCK else when) for pattern, when in self.per_file_now
-            ),
+        return self._keeping_cache(
+            replace(
+                self,
+                now=clock if self.now == CLOCK else self.now,
+                per_file_now=tuple(
+                    (pattern, clock if when == CLOCK else when)
+                    for pattern, when in self.per_file_now
+                ),
+            )
         )
+
+    def _keeping_cache(self, other: Settings) -> Settings:
+        """``other`` (these settings at another reference time) with the options
+        already resolved here: they do not depend on the time, and a reusable
+        Checker reads the clock on every call."""
+        resolved = self.__dict__.get("resolved_options")
+        if resolved is not None:
+            other.__dict__["resolved_options"] = resolved
+        return other
 
     def reference_time(self, path: str) -> int | None:
         """The reference time for ``path`` (per-file first), None if there is none."""

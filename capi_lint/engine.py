@@ -93,6 +93,56 @@ _Pending = tuple[Rule, PointerParts, PointerParts, Hit, "int | None"]
 EventCheck = Callable[[dict, Context], "Iterable[Hit] | None"]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The enabled rules split by scope: derived from the selection alone, so
+    built once per selection and shared (read-only) by every Engine using it."""
+
+    #: Codes that compare with the reference time; without one they are skipped.
+    dated: frozenset[str]
+    undated: frozenset[str]
+    rules: dict[str, Rule]
+    document_checks: tuple[tuple[Rule, Any], ...]
+    event_rules: tuple[tuple[Rule, Any], ...]
+    batch_rules: tuple[tuple[Rule, Any], ...]
+    #: Batch rules that also look at the other rules' error findings of the
+    #: batch (a ``review(errors)`` method; R004). False: no per-batch cost.
+    reviewing: bool
+    #: (action_source, dated) -> the event checks to call; filled on first use.
+    #: Threads may fill one key twice with equal values, which is harmless.
+    by_source: dict[tuple[Any, bool], tuple[tuple[Rule, EventCheck], ...]]
+
+
+#: Plans by selection; a handful in practice (bounded all the same).
+_PLANS: dict[frozenset[str], _Plan] = {}
+_MAX_PLANS = 64
+
+
+def _plan(enabled: frozenset[str]) -> _Plan:
+    plan = _PLANS.get(enabled)
+    if plan is not None:
+        return plan
+    every = registry.all_rules()
+    rules = [r for r in every if r.code in enabled]
+    batch_rules = tuple((r, r.scopes[Scope.BATCH]) for r in rules if Scope.BATCH in r.scopes)
+    plan = _Plan(
+        dated=frozenset(r.code for r in registry.time_rules(enabled)),
+        undated=frozenset(r.code for r in rules if r.needs_now is not registry.NeedsNow.YES),
+        rules={r.code: r for r in every},
+        document_checks=tuple(
+            (r, r.scopes[Scope.DOCUMENT]) for r in rules if Scope.DOCUMENT in r.scopes
+        ),
+        event_rules=tuple((r, r.scopes[Scope.EVENT]) for r in rules if Scope.EVENT in r.scopes),
+        batch_rules=batch_rules,
+        reviewing=any(hasattr(cls, "review") for _, cls in batch_rules),
+        by_source={},
+    )
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[enabled] = plan
+    return plan
+
+
 class Engine:
     def __init__(self, settings: Settings) -> None:
         settings = settings.with_clock_read()
@@ -101,22 +151,17 @@ class Engine:
         self.now: int | None = settings.now if isinstance(settings.now, int) else None
         self._now_path: str | None = None
         self._now_value: int | None = None
-        rules = [r for r in registry.all_rules() if r.code in settings.enabled]
-        #: Codes that compare with the reference time; without one they are skipped.
-        self._dated = frozenset(r.code for r in registry.time_rules(settings.enabled))
-        self._undated = frozenset(r.code for r in rules if r.needs_now is not registry.NeedsNow.YES)
-        self._rules = {r.code: r for r in registry.all_rules()}
+        plan = _plan(settings.enabled)
+        self._dated = plan.dated
+        self._undated = plan.undated
+        self._rules = plan.rules
         self._enabled = settings.enabled
-        self._document_checks = [
-            (r, r.scopes[Scope.DOCUMENT]) for r in rules if Scope.DOCUMENT in r.scopes
-        ]
-        self._event_rules = [(r, r.scopes[Scope.EVENT]) for r in rules if Scope.EVENT in r.scopes]
-        self._batch_rules = [(r, r.scopes[Scope.BATCH]) for r in rules if Scope.BATCH in r.scopes]
-        #: Batch rules that also look at the other rules' error findings of the
-        #: batch (a ``review(errors)`` method; R004). Empty: no per-batch cost.
-        self._reviewing = any(hasattr(cls, "review") for _, cls in self._batch_rules)
+        self._document_checks = plan.document_checks
+        self._event_rules = plan.event_rules
+        self._batch_rules = plan.batch_rules
+        self._reviewing = plan.reviewing
         self.shared: dict[str, Any] = {}
-        self._by_source: dict[tuple[Any, bool], tuple[tuple[Rule, EventCheck], ...]] = {}
+        self._by_source = plan.by_source
         #: Optional ``(line, total_lines)`` callback while reading JSON Lines (progress bar).
         self.line_progress: Callable[[int, int], None] | None = None
         #: Set by the runner for a split file: lines of event lines that had findings.
@@ -397,7 +442,9 @@ class Engine:
                 parts = (*envelope.prefix, *hit.where)
                 out.append((rule, parts, envelope.locate_parts(parts), hit, None))
 
-    def _start_batch(self, rules: list[tuple[Rule, Any]], ctx: Context) -> list[tuple[Rule, Any]]:
+    def _start_batch(
+        self, rules: Iterable[tuple[Rule, Any]], ctx: Context
+    ) -> list[tuple[Rule, Any]]:
         return [(rule, cls(ctx)) for rule, cls in rules if self._runs(rule, ctx)]
 
     def _finish_batch(

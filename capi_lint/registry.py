@@ -270,6 +270,7 @@ def also(code: str, scope: Scope) -> Callable[[Any], Any]:
             raise ValueError(f"rule {code} already has a {scope.value} check")
         scopes = dict(existing.scopes)
         scopes[scope] = fn
+        _forget_order()
         _RULES[code] = Rule(
             existing.code,
             existing.slug,
@@ -310,6 +311,7 @@ def _add(
         raise ValueError(f"rule {code} registered twice")
     if slug in _BY_SLUG:
         raise ValueError(f"slug {slug} already used by {_BY_SLUG[slug]}")
+    _forget_order()
     _RULES[code] = Rule(
         code=code,
         slug=slug,
@@ -324,6 +326,11 @@ def _add(
     _BY_SLUG[slug] = code
 
 
+def _forget_order() -> None:
+    global _SORTED
+    _SORTED = None
+
+
 def _ensure_loaded() -> None:
     # Importing the rule modules runs their decorators.
     from capi_lint import rules  # noqa: F401
@@ -331,7 +338,19 @@ def _ensure_loaded() -> None:
 
 def all_rules() -> list[Rule]:
     _ensure_loaded()
-    return [_RULES[c] for c in sorted(_RULES, key=_code_order)]
+    return list(_sorted_rules())
+
+
+#: The rules in code order, sorted once (registration resets it), not per call.
+_SORTED: tuple[Rule, ...] | None = None
+
+
+def _sorted_rules() -> tuple[Rule, ...]:
+    global _SORTED
+    ordered = _SORTED
+    if ordered is None:
+        ordered = _SORTED = tuple(_RULES[c] for c in sorted(_RULES, key=_code_order))
+    return ordered
 
 
 def get(code_or_slug: str) -> Rule:
@@ -391,7 +410,8 @@ def _expand(prefixes: Iterable[str]) -> set[str]:
 def time_rules(enabled: Iterable[str]) -> list[Rule]:
     """The enabled rules that compare with the reference time (fully or partly)."""
     wanted = set(enabled)
-    return [r for r in all_rules() if r.code in wanted and r.needs_now is not NeedsNow.NO]
+    _ensure_loaded()
+    return [r for r in _sorted_rules() if r.code in wanted and r.needs_now is not NeedsNow.NO]
 
 
 def iter_codes() -> Iterator[str]:
