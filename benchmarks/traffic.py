@@ -124,14 +124,17 @@ def event(rng: random.Random, i: int, flawed_share: float = 0.03) -> dict[str, A
     return ev
 
 
-def events(n: int, seed: int = 20261123, start: int = 0) -> Iterator[dict[str, Any]]:
+def events(
+    n: int, seed: int = 20261123, start: int = 0, flawed_share: float = 0.03
+) -> Iterator[dict[str, Any]]:
     """``n`` events numbered from ``start`` (their event_id, order_id and user)."""
     rng = random.Random(seed)
     for i in range(start, start + n):
-        yield event(rng, i)
+        yield event(rng, i, flawed_share)
 
 
-def jsonl(n: int, seed: int = 20261123, start: int = 0) -> bytes:
+def jsonl(n: int, seed: int = 20261123, start: int = 0, flawed_share: float = 0.03) -> bytes:
     return b"".join(
-        json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in events(n, seed, start)
+        json.dumps(e, separators=(",", ":")).encode() + b"\n"
+        for e in events(n, seed, start, flawed_share)
     )
