@@ -5,10 +5,16 @@ a document that has something to report. The scanner is iterative, so a
 10^5-deep document cannot exhaust the interpreter's stack, and it is also the
 exact detector of duplicate keys and non-finite numbers (the parsers in the
 fast path do not report either).
+
+A pointer is located by walking only the containers along it, skipping the
+siblings with json's C scanner; whenever that walk is unsure (a repeated key
+on the way, text it cannot read) the full scan decides, so both give the same
+offsets.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from bisect import bisect_right
@@ -141,6 +147,60 @@ def _read_key(
     return _WS.match(text, end + 1).end(), (*parent, key)
 
 
+#: Reads one JSON value at an offset at C speed: (value, end). Used to skip siblings.
+_read_value = json.JSONDecoder().scan_once
+
+
+class _Unsure(Exception):
+    """The pointer walk cannot answer exactly; the full scan will."""
+
+
+def _members(text: str, at: int) -> dict[str | int, int] | None:
+    """Offsets of the members of the container at ``at`` (keys, or indexes),
+    None for a scalar. Raises _Unsure on a repeated key or unreadable text."""
+    ws = _WS.match
+    ch = text[at]
+    out: dict[str | int, int] = {}
+    if ch == "{":
+        i = ws(text, at + 1).end()
+        if text[i] == "}":
+            return out
+        while True:
+            if text[i] != '"':
+                raise _Unsure
+            key, i = scanstring(text, i + 1)
+            if key in out:  # which one the full scan records deeper down differs
+                raise _Unsure
+            i = ws(text, i).end()
+            if text[i] != ":":
+                raise _Unsure
+            i = ws(text, i + 1).end()
+            out[key] = i
+            i = ws(text, _read_value(text, i)[1]).end()
+            if text[i] == ",":
+                i = ws(text, i + 1).end()
+            elif text[i] == "}":
+                return out
+            else:
+                raise _Unsure
+    if ch == "[":
+        i = ws(text, at + 1).end()
+        if text[i] == "]":
+            return out
+        index = 0
+        while True:
+            out[index] = i
+            i = ws(text, _read_value(text, i)[1]).end()
+            if text[i] == ",":
+                i = ws(text, i + 1).end()
+                index += 1
+            elif text[i] == "]":
+                return out
+            else:
+                raise _Unsure
+    return None
+
+
 class Locator:
     """Line and column (1-based) of values in one document's text.
 
@@ -154,6 +214,8 @@ class Locator:
         self.first_column = first_column
         self._scan: ScanResult | None = None
         self._newlines: list[int] | None = None
+        #: Container offset -> its members' offsets, for the pointer walk.
+        self._members: dict[int, dict[str | int, int] | None] = {}
 
     @property
     def scan(self) -> ScanResult:
@@ -163,6 +225,11 @@ class Locator:
 
     def offset_of(self, parts: PointerParts) -> int | None:
         """Offset of the value at ``parts``, or of its nearest existing ancestor."""
+        if self._scan is None:
+            try:
+                return self._walk(parts)
+            except (_Unsure, StopIteration, IndexError, ValueError, RecursionError):
+                pass
         offsets = self.scan.offsets
         while True:
             found = offsets.get(parts)
@@ -171,6 +238,28 @@ class Locator:
             if not parts:
                 return None
             parts = parts[:-1]
+
+    def _walk(self, parts: PointerParts) -> int:
+        """The offset along ``parts``, reading only the containers on the way."""
+        text = self.text
+        at = _WS.match(text, 0).end()
+        if at >= len(text):
+            raise _Unsure
+        cache = self._members
+        for part in parts:
+            if at in cache:
+                members = cache[at]
+            else:
+                members = cache[at] = _members(text, at)
+            if members is None:
+                return at
+            # Object members are keyed by str, array members by int, as in
+            # the full scan's pointers: a part of the other kind finds nothing.
+            found = members.get(part)
+            if found is None:
+                return at
+            at = found
+        return at
 
     def locate(self, parts: PointerParts) -> tuple[int, int]:
         offset = self.offset_of(parts)

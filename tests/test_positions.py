@@ -10,6 +10,8 @@ import json
 
 import pytest
 from helpers import body, lint, website_event
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capi_lint.positions import MAX_DEPTH, Locator, scan
 
@@ -187,3 +189,65 @@ def test_pointer_escaping_of_keys() -> None:
     text = json.dumps(body(event))
     found = _at(lint(text, select=["S009"]), "S009")
     assert found == [("/data/0/user_data/a~1b~0c", 1, text.index('"x"') + 1)]
+
+
+# --------------------------------------------------------------------------- pointer walk
+# A Locator walks only along the pointer (skipping siblings at C speed); the
+# full scan is the reference: every pointer must give the offset it gives.
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _pointers(offsets: dict) -> list[tuple]:
+    """Every recorded pointer, plus missing children and parts of the wrong kind."""
+    out = []
+    for parts in offsets:
+        out += [parts, (*parts, "missing"), (*parts, 0), (*parts, "0"), (*parts, 7, "x")]
+    return out
+
+
+def _same_as_full_scan(text: str, walk_only: bool = False) -> None:
+    reference = Locator(text)
+    for parts in _pointers(reference.scan.offsets):
+        walked = Locator(text)  # fresh: no full scan yet
+        assert walked.offset_of(parts) == reference.offset_of(parts), (text, parts)
+        # Plain JSON is located by the walk alone, never by the full scan.
+        assert walked._scan is None or not walk_only
+    shared = Locator(text)  # one locator, many pointers: the walk's cache
+    for parts in _pointers(reference.scan.offsets):
+        assert shared.offset_of(parts) == reference.offset_of(parts), (text, parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values, st.sampled_from([None, 1, 2]), st.booleans())
+def test_pointer_walk_matches_the_full_scan(value, indent, ascii_only) -> None:
+    _same_as_full_scan(json.dumps(value, indent=indent, ensure_ascii=ascii_only), walk_only=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": {"x": 1}, "a": {"y": 2}}',  # repeated key on the way: the full scan decides
+        '{"b": [1, {"a": 1, "a": [2, 3]}], "c": {"d": NaN, "e": -Infinity}}',
+        ' \n {"a" : [ 1 , 2 ] , "\\u0062" : { } }  ',
+        '{"a": [1, 2}',  # broken text: whatever the full scan kept
+        "[[[[[]]]]]",
+        '"just a string"',
+        "",
+    ],
+)
+def test_pointer_walk_matches_the_full_scan_on_odd_text(text: str) -> None:
+    _same_as_full_scan(text)
