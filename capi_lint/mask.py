@@ -189,7 +189,7 @@ _VERSION = re.compile(r"v\d+\.\d+")
 _EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*")
 _TOKEN_IN_TEXT = re.compile(r"EAA[A-Za-z0-9]{6,}")
 _DIGIT_RUN = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
-_PLAIN_WORD = re.compile(r"[a-z0-9_.\-/:]*")
+_PLAIN_WORD = re.compile(r"[a-z_][a-z0-9_.\-]*")
 
 
 def known_keys() -> frozenset[str]:
@@ -233,7 +233,7 @@ def _plain_key(key: str) -> bool:
 
 def _shown_segment(segment: str) -> bool:
     """A path segment that is an id, a Graph version or a plain lowercase word."""
-    if segment.isdigit() and segment.isascii():
+    if not segment or (segment.isdigit() and segment.isascii()):
         return True
     if _VERSION.fullmatch(segment) or segment in _known_keys():
         return True
@@ -389,7 +389,8 @@ class Redactor:
         from urllib.parse import quote, quote_plus
 
         text = str(value)
-        forms = {text, text.strip(), quote(text, safe=""), quote_plus(text), quote(text)}
+        raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate is a value too
+        forms = {text, text.strip(), quote(raw, safe=""), quote_plus(raw), quote(raw)}
         digits = "".join(c for c in text if c.isdigit())
         if len(digits) >= 7:
             forms.add(digits)

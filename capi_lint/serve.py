@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from capi_lint import api
 from capi_lint.config import Settings, build_settings
@@ -368,7 +368,8 @@ class LintServer:
             shown = redactor.path(path)
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
             return 400, graph_error(f"Unknown path components: {shown}", 2500), None, []
-        version, pixel_id = match.groups()
+        version, quoted_pixel = match.groups()
+        pixel_id = unquote(quoted_pixel)
         content_type = (headers.get("Content-Type") or "").strip()
         query = parse_qsl(split.query, keep_blank_values=True)
         status, answer, findings, params, body = self._events(
