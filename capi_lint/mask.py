@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -189,6 +190,10 @@ _VERSION = re.compile(r"v\d+\.\d+")
 _EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*")
 _TOKEN_IN_TEXT = re.compile(r"EAA[A-Za-z0-9]{6,}")
 _DIGIT_RUN = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+#: Longer strings, and JSON texts, are not what a readable field holds: masked.
+_SHOWN_LENGTH = 256
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+_NON_DIGITS = re.compile(r"\D+")
 _PLAIN_WORD = re.compile(r"[a-z_][a-z0-9_.\-]*")
 
 
@@ -245,8 +250,8 @@ class Redactor:
     """What one request may show of itself, and the raw values it must never show."""
 
     def __init__(self) -> None:
-        self._hidden: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._hidden = _Needles()
+        self._seen: set[str] = set()
 
     # ------------------------------------------------------------ rendering parts
 
@@ -311,11 +316,7 @@ class Redactor:
         return value
 
     def _scrub_text(self, text: str) -> str:
-        if self._hidden:
-            if self._pattern is None:
-                alternatives = sorted(self._hidden, key=len, reverse=True)
-                self._pattern = re.compile("|".join(map(re.escape, alternatives)), re.IGNORECASE)
-            text = self._pattern.sub(lambda m: mask(m.group()), text)
+        text = self._hidden.replace(text, mask)
         if "@" in text:
             text = _EMAIL_IN_TEXT.sub(lambda m: mask(m.group()), text)
         if "EAA" in text:
@@ -356,7 +357,12 @@ class Redactor:
         if key in URL_KEYS:
             return self._url(value)
         personal_looking = looks_personal(value)
-        if known and not personal_looking:
+        if (
+            known
+            and not personal_looking
+            and len(value) <= _SHOWN_LENGTH
+            and not value.startswith(("{", "["))
+        ):
             return value
         # Under an unknown key, a lowercase word ("gold") is masked in the record but
         # not hunted down elsewhere: it would mask the answer's own words ("error").
@@ -386,20 +392,81 @@ class Redactor:
         """Keep ``value`` (and the forms it may be printed in) out of every output."""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return
-        from urllib.parse import quote, quote_plus
-
         text = str(value)
-        raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate is a value too
-        forms = {text, text.strip(), quote(raw, safe=""), quote_plus(raw), quote(raw)}
-        digits = "".join(c for c in text if c.isdigit())
+        if text in self._seen:
+            return
+        self._seen.add(text)
+        forms = {text, text.strip()}
+        if not _URL_SAFE.fullmatch(text):  # how it reads in a path or a query string
+            from urllib.parse import quote, quote_plus
+
+            raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate is a value too
+            forms |= {quote(raw, safe=""), quote_plus(raw), quote(raw)}
+        digits = _NON_DIGITS.sub("", text)
         if len(digits) >= 7:
             forms.add(digits)
-        added = False
         for form in forms:
-            if len(form) < 4 or _HEX64.fullmatch(form) or form in _known_keys():
+            if len(form) < _Needles.PREFIX or _HEX64.fullmatch(form) or form in _known_keys():
                 continue  # too short to be anyone; a digest; a field name
-            if form not in self._hidden:
-                self._hidden.add(form)
-                added = True
-        if added:
-            self._pattern = None
+            self._hidden.add(form)
+
+
+class _Needles:
+    """Many fixed strings, found and replaced in a text at once, ignoring case.
+
+    Indexed by their first four characters, then by length: at each position of
+    the text one dict look-up, and a set look-up per length of the strings that
+    start so (a regular expression with thousands of alternatives tries them
+    one by one, and hashed ids share prefixes such as ``fb.1.``).
+    """
+
+    PREFIX = 4
+
+    def __init__(self) -> None:
+        # prefix -> (lengths, longest first; the strings)
+        self._by_prefix: dict[str, tuple[list[int], set[str]]] = {}
+
+    def add(self, needle: str) -> None:
+        needle = _lower(needle)
+        lengths, needles = self._by_prefix.setdefault(needle[: self.PREFIX], ([], set()))
+        if needle in needles:
+            return
+        needles.add(needle)
+        if len(needle) not in lengths:
+            lengths.append(len(needle))
+            lengths.sort(reverse=True)  # the longest match wins
+
+    def replace(self, text: str, render: Callable[[str], str]) -> str:
+        if not self._by_prefix or len(text) < self.PREFIX:
+            return text
+        low = _lower(text)
+        find = self._by_prefix.get
+        size = self.PREFIX
+        parts: list[str] = []
+        last = i = 0
+        end = len(text) - size
+        while i <= end:
+            bucket = find(low[i : i + size])
+            if bucket is not None:
+                lengths, needles = bucket
+                for length in lengths:
+                    if low[i : i + length] in needles:
+                        parts += (text[last:i], render(text[i : i + length]))
+                        i = last = i + length
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        if not parts:
+            return text
+        parts.append(text[last:])
+        return "".join(parts)
+
+
+def _lower(text: str) -> str:
+    """Lower case, one character for one (``İ`` lowers to two characters)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower()[:1] or c for c in text)

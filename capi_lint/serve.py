@@ -208,6 +208,7 @@ class LintServer:
         self.request_timeout = float(request_timeout)
         self.max_body_size = max_body_size
         self._lock = threading.Lock()
+        self._log_lock = threading.Lock()  # log lines whole, without holding the record
         self._received: deque[Received] = deque(maxlen=record_limit)
         self._counter = 0
         self._thread: threading.Thread | None = None
@@ -415,6 +416,12 @@ class LintServer:
             if isinstance(body, dict):
                 for name in _CREDENTIALS & body.keys():
                     params[name] = body[name]
+                if isinstance(body.get("data"), str):  # recorded decoded, as a form's
+                    body = dict(body)
+                    try:
+                        body["data"] = _decode_data(body["data"])
+                    except NestedTooDeep:
+                        body["data"] = f"({len(body['data'])} characters of JSON nested too deep)"
         else:
             params.update(_form_fields(content_type, raw))
             body = {k: v for k, v in params.items() if k not in _CREDENTIALS}
@@ -519,7 +526,7 @@ class LintServer:
             f"  {f.code} [{f.severity.value}] {f.pointer or '/'}: {f.message}" for f in findings
         ]
         text = redactor.scrub("\n".join(lines)) + "\n"
-        with self._lock:
+        with self._log_lock:
             self.log.write(text)
             self.log.flush()
 
@@ -570,6 +577,21 @@ def _summary(findings: list[Finding]) -> dict[str, int]:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     lint_server: LintServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints a traceback to stderr; an exception's text can hold what
+        # the client sent (a UnicodeDecodeError shows the bytes), so only its type goes
+        # to the log. A client that vanishes mid-request is not worth a line.
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        log = self.lint_server.log
+        if log is not None:
+            with self.lint_server._log_lock:
+                log.write(f"capi-lint serve: connection error ({type(error).__name__})\n")
+                log.flush()
 
 
 class _DeadlineReader(io.RawIOBase):

@@ -72,6 +72,17 @@ def test_personal_data_used_as_keys_is_not_recorded(logged: Any) -> None:
     assert recorded["custom_data"]["currency"] == "USD"
 
 
+def test_keys_inside_a_json_encoded_data_string_are_not_recorded(server: LintServer) -> None:
+    # Found by the fuzz property: a JSON body whose `data` is a JSON string was
+    # recorded as that string, names and all.
+    event = website_event()
+    event["Wojciech"] = 1
+    event["custom_data"]["Okonkwo"] = NAME
+    post_json(server, {"data": json.dumps([event])})
+    assert not leaked(listed(server), "Wojciech", "Okonkwo", NAME)
+    assert server.requests[-1]["body"]["data"][0]["event_name"] == "Purchase"  # decoded
+
+
 # --------------------------------------------------------------------------- 2. path, pixel, query
 
 
