@@ -841,6 +841,24 @@ def hash_cmd(field_name: str, region: str | None, show_normalized: bool, value: 
 @click.option(
     "--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Config file."
 )
+@click.option(
+    "--record-limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Requests kept for GET /_capi_lint/requests; older ones are dropped [default: 1000].",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds a request may take to arrive; slower or idle clients are cut off [default: 30].",
+)
+@click.option(
+    "--max-body-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Largest request body in bytes; a larger one gets a 413 [default: 33554432 = 32 MiB].",
+)
 def serve(
     host: str,
     port: int,
@@ -849,6 +867,9 @@ def serve(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     config_file: str | None,
+    record_limit: int | None,
+    request_timeout: float | None,
+    max_body_size: int | None,
 ) -> None:
     """Run a local Conversions API endpoint that lints what it receives.
 
@@ -860,7 +881,13 @@ def serve(
 
     settings = _load_settings(config_file, select=select, ignore=ignore, fail_on=fail_on, now=now)
     try:
-        server = LintServer(settings, host, port, log=sys.stderr)
+        limits = {
+            "record_limit": record_limit,
+            "request_timeout": request_timeout,
+            "max_body_size": max_body_size,
+        }
+        given = {name: value for name, value in limits.items() if value is not None}
+        server = LintServer(settings, host, port, log=sys.stderr, **given)
     except OSError as exc:
         raise Usage(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     _emit(

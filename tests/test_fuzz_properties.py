@@ -387,3 +387,191 @@ def test_no_injected_raw_value_in_any_output(case: Injected, form: tuple) -> Non
         if work and not jsonl:
             assert result.changes or result.skipped  # the raw values gave the fixer work
         _assert_no_raw_value(_fix_output(result, "p.json"), case, "fix")
+
+
+# --------------------------------------------------------------------------- (d) serve
+#
+# The same payloads, POSTed to a real `capi-lint serve` on 127.0.0.1 with personal
+# data also in keys at any depth, in the path (as the pixel id), in query-parameter
+# names and values, in custom properties, in app_data.extinfo and in fields that are
+# shown as sent (an email as `event_name`, a phone number as `custom_data.value`), as
+# JSON, form or multipart bodies, the token in the query, the body or an
+# Authorization header. Nothing injected may reach the answer, the recording
+# endpoint or the log; every request gets a Graph-shaped answer (never a 500).
+
+
+@dataclass
+class ServeCase:
+    case: Injected
+    pixel: str
+    query: list[tuple[str, str]]
+    encoding: str
+    auth: str
+    extra: list[str] = field(default_factory=list)  # injected outside user_data
+
+    def secrets(self) -> set[str]:
+        out = set(self.case.secrets())
+        for text in self.extra:
+            out |= {text, text.strip()} | secret_forms("em" if "@" in text else "fn", text)
+        return {s for s in out if len(s) >= MIN_LEN and not (s.isdigit() and len(s) <= 6)}
+
+
+def _dicts_in(value: Any, depth: int = 0) -> list[dict]:
+    if depth > 12:
+        return []
+    if type(value) is dict:
+        return [value, *(d for v in value.values() for d in _dicts_in(v, depth + 1))]
+    if type(value) is list:
+        return [d for v in value for d in _dicts_in(v, depth + 1)]
+    return []
+
+
+@st.composite
+def serve_cases(draw: st.DrawFn) -> ServeCase:
+    from test_privacy import personal_strings, shaped_strings
+
+    case = draw(with_raw_pii())
+    extra: list[str] = []
+    encoded = type(case.payload) is dict and envelope.read(case.payload).encoded
+    root = json.loads(case.payload["data"]) if encoded else case.payload
+    places = _dicts_in(root)
+    for _ in range(draw(st.integers(0, 4))):  # keys at any depth
+        key = draw(personal_strings)
+        target = draw(st.sampled_from(places)) if places else None
+        if target is not None:
+            target[key] = draw(st.one_of(st.just(1), personal_strings))
+            extra.append(key)
+            if type(target[key]) is str:
+                extra.append(target[key])
+    events = [e for e in envelope.read(root).events if type(e) is dict]
+    for event in events[: draw(st.integers(0, len(events)))]:
+        where = draw(st.sampled_from(["event_name", "value", "custom", "extinfo"]))
+        if where == "event_name":
+            event["event_name"] = draw(shaped_strings)
+            extra.append(event["event_name"])
+        elif where == "value" and type(event.get("custom_data")) is dict:
+            event["custom_data"]["value"] = draw(shaped_strings)
+            extra.append(event["custom_data"]["value"])
+        elif where == "custom" and type(event.get("custom_data")) is dict:
+            event["custom_data"]["customer_note"] = draw(personal_strings)
+            extra.append(event["custom_data"]["customer_note"])
+        elif where == "extinfo" and type(event.get("app_data")) is dict:
+            extinfo = event["app_data"].get("extinfo")
+            if type(extinfo) is list and len(extinfo) > 5:
+                extinfo[5] = draw(personal_strings)
+                extra.append(extinfo[5])
+    if encoded:
+        case.payload["data"] = json.dumps(root)
+    # A digits-only pixel id is a Graph id and shown as sent; the rest must not be.
+    pixel = draw(
+        st.one_of(st.just("1234567890"), personal_strings.filter(lambda s: not s.isdigit()))
+    )
+    if pixel != "1234567890":
+        extra.append(pixel)
+    query = []
+    for _ in range(draw(st.integers(0, 3))):
+        name, value = draw(personal_strings), draw(personal_strings)
+        query.append((name, value))
+        extra += [name, value]
+    if draw(st.booleans()):
+        code = draw(shaped_strings)
+        query.append(("test_event_code", code))
+        extra.append(code)
+    encoding = draw(st.sampled_from(["json", "form", "multipart"]))
+    auth = draw(st.sampled_from(["query", "body", "bearer", "oauth"]))
+    return ServeCase(case, pixel, query, encoding, auth, extra)
+
+
+SERVE_TOKEN = "EAABsbCS1iHgBAOZAfuzzTOKEN1234567890"
+
+
+def _serve_request(c: ServeCase) -> tuple[str, bytes, dict[str, str]]:
+    import urllib.parse
+
+    payload = c.case.payload
+    request = payload if type(payload) is dict and "data" in payload else {"data": payload}
+    if type(request["data"]) is not str and type(request["data"]) is not list:
+        request = {"data": [request["data"]]}
+    query = list(c.query)
+    headers: dict[str, str] = {}
+    if c.auth == "query":
+        query.append(("access_token", SERVE_TOKEN))
+    elif c.auth in ("bearer", "oauth"):
+        headers["Authorization"] = f"{'Bearer' if c.auth == 'bearer' else 'OAuth'} {SERVE_TOKEN}"
+    fields = {k: v if type(v) is str else json.dumps(v, allow_nan=True) for k, v in request.items()}
+    if c.auth == "body":
+        fields["access_token"] = SERVE_TOKEN
+        request = {**request, "access_token": SERVE_TOKEN}
+    if c.encoding == "json":
+        raw = json.dumps(request, allow_nan=True).encode()
+        headers["Content-Type"] = "application/json"
+    elif c.encoding == "form":
+        raw = urllib.parse.urlencode(fields, errors="surrogatepass").encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    else:
+        boundary = "----WebKitFormBoundaryFuzZ7xQ"
+        raw = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}'.encode(
+                "utf-8", "surrogatepass"
+            )
+            + b"\r\n"
+            for k, v in fields.items()
+        )
+        raw += f"--{boundary}--\r\n".encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    path = f"/v24.0/{urllib.parse.quote(c.pixel, safe='')}/events"
+    if query:
+        path += "?" + urllib.parse.urlencode(query)
+    return path, raw, headers
+
+
+@pytest.fixture(scope="module")
+def fuzz_server() -> Any:
+    import io
+
+    from capi_lint.serve import LintServer
+
+    log = io.StringIO()
+    with LintServer({"now": NOW}, log=log, record_limit=5) as server:
+        yield server, log
+
+
+def _exchange(server: Any, method: str, path: str, raw: bytes | None, headers: dict) -> tuple:
+    import http.client
+
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        connection.request(method, path, body=raw, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        connection.close()
+
+
+@SETTINGS
+@given(serve_cases())
+def test_serve_shows_no_injected_value_in_answer_record_or_log(
+    fuzz_server: Any, c: ServeCase
+) -> None:
+    server, log = fuzz_server
+    server.clear()  # earlier examples' records hold other values (shown or not)
+    log.seek(0)
+    log.truncate()
+    path, raw, headers = _serve_request(c)
+    status, answer = _exchange(server, "POST", path, raw, headers)
+    assert status in (200, 400), answer
+    assert "error" in json.loads(answer) or status == 200
+    assert "-> " in log.getvalue()  # the request was logged (masked)
+    listed_status, listed = _exchange(server, "GET", "/_capi_lint/requests", None, {})
+    assert listed_status == 200 and len(json.loads(listed)["requests"]) <= 5
+    output = "\n".join([answer, listed, log.getvalue(), repr(server.findings)])
+    secrets = c.secrets() | {SERVE_TOKEN}
+    emails = {s.lower() for s in secrets if "@" in s}
+    assert_private(output, secrets - emails, "serve")
+    assert_private(output.lower(), emails, "serve (emails, any case)")
+    import urllib.parse
+
+    quoted = {urllib.parse.quote(s) for s in secrets} | {
+        urllib.parse.quote_plus(s) for s in secrets
+    }
+    assert_private(output, {q for q in quoted if len(q) >= MIN_LEN}, "serve (URL-encoded)")

@@ -145,6 +145,18 @@ people = st.builds(
     tokens,
 )
 
+#: One raw personal value of any kind, for the places a payload has no field for
+#: it: keys at any depth, URL paths, query-parameter names and values.
+full_names = st.builds(lambda first, last: f"{first} {last}", first_names, last_names)
+personal_strings = st.one_of(
+    emails(), phones(), first_names, last_names, full_names, birth_dates(), cities, tokens
+)
+#: The ones a printed text gives away by their shape alone (an email, a phone
+#: number, a token): these may be sent even in fields that are shown as sent
+#: (``event_name``, ``test_event_code``), which mask anything looking like them.
+shaped_strings = st.one_of(emails(), phones(), tokens)
+
+
 # --------------------------------------------------------------------------- payloads
 
 
