@@ -24,6 +24,7 @@ _EXPORTS = {
     "Finding": "capi_lint.model",
     "Severity": "capi_lint.model",
     "predict_coverage": "capi_lint.coverage",
+    "fleet": "capi_lint.fleets",
 }
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "assert_valid",
     "check",
     "check_file",
+    "fleet",
     "hash_value",
     "normalize",
     "predict_coverage",
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from capi_lint.api import Checker, PayloadError, assert_valid, check, check_file
     from capi_lint.config import Settings
     from capi_lint.coverage import predict_coverage
+    from capi_lint.fleets import fleet
     from capi_lint.model import Finding, Severity
 
 

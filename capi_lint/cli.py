@@ -601,6 +601,60 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
 
 
 @cli.command()
+@click.argument("fleet_file", required=False, metavar="FLEET.toml")
+@click.option("--history", default=None, metavar="FILE", help="SQLite history to compare with.")
+@click.option("--report", "report_only", is_flag=True, help="Print trends from --history only.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--graph-url", default=None, help="Graph API base URL [https://graph.facebook.com].")
+@click.option("--api-version", default=None, help="Graph API version [v25.0].")
+@click.option("--token-env", default=None, metavar="VAR", help="Default token variable.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True)
+@click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True)
+@_output_options(["text", "json", "csv", "html"])
+@click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. X02).")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to disable (e.g. X003,X009).")
+@click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
+@_settings_options
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+def fleet(fleet_file: str | None, **opts: Any) -> None:
+    """Cross-check every dataset of FLEET.toml, keep their history, alert on drops."""
+    from capi_lint.fleets.command import CommandError, render, run_command
+
+    settings = _load_settings(
+        opts.pop("config_file"),
+        **{
+            key: opts.pop(key)
+            for key in (
+                "select",
+                "ignore",
+                "extend_select",
+                "fail_on",
+                "now",
+                "default_region",
+                "pii",
+                "max_input_size",
+            )
+        },
+    )
+    output_format, quiet = opts.pop("output_format"), opts.pop("quiet")
+    output_file, color_mode = opts.pop("output_file"), opts.pop("color_mode")
+    try:
+        result = run_command(fleet_file, settings, output_format=output_format, quiet=quiet, **opts)
+    except (ConfigError, CommandError) as exc:  # messages never hold a token
+        raise Usage(str(exc)) from None
+    report = _Report(output_file, color_mode)
+    try:
+        if isinstance(result, str):
+            report.write(result)
+            sys.exit(EXIT_OK)
+        report.write(render(result, output_format, color=report.color, quiet=quiet))
+    finally:
+        report.close()
+    sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)
+
+
+@cli.command()
 @click.option(
     "--browser",
     "browser_paths",
