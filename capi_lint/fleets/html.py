@@ -51,7 +51,7 @@ def _bars(result: Any) -> list[dict[str, Any]]:
                 "event_name": e.event_name,
                 "emq": e.emq,
                 "event_coverage": e.event_coverage,
-                "keys": keys,
+                "match_keys": keys,
             }
         )
     return rows
