@@ -107,7 +107,7 @@ class CoveragePredictor:
             if isinstance(raw, loader.Problem):
                 problems.append(raw)
                 continue
-            jsonl = item.jsonl if item.jsonl is not None else loader.looks_like_jsonl(raw)
+            jsonl = loader.is_json_lines(raw, declared=item.jsonl)
             docs = (
                 loader.iter_jsonl(item.path, raw, limit=limit)
                 if jsonl
@@ -276,7 +276,7 @@ def predict_coverage(
             raw = item.encode("utf-8") if isinstance(item, str) else item
             docs = (
                 loader.iter_jsonl("<payload>", raw)
-                if loader.looks_like_jsonl(raw)
+                if loader.is_json_lines(raw)
                 else [loader.parse("<payload>", raw)]
             )
             for doc in docs:

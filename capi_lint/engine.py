@@ -205,8 +205,7 @@ class Engine:
         raw = loader.read_bytes(source, limit)
         if isinstance(raw, loader.Problem):
             return self.problem_result(source.path, raw)
-        jsonl = source.jsonl if source.jsonl is not None else loader.looks_like_jsonl(raw)
-        if jsonl:
+        if loader.is_json_lines(raw, declared=source.jsonl):
             return self.check_jsonl(source.path, raw)
         return self.check_document(loader.parse(source.path, raw))
 

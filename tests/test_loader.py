@@ -527,3 +527,26 @@ def test_empty_json_lines_file(tmp_path: Path, data: bytes) -> None:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     assert [(f.code, f.pointer, f.line, f.column) for f in errors] == [("S001", "", 1, 1)]
     assert "empty" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"name": "events.jsonl"}, True),
+        ({"name": "EVENTS.NDJSON"}, True),
+        ({"name": "events.json"}, False),
+        ({"name": "events.txt"}, False),  # an included non-JSON name: one document
+        # A declared shape wins over the content (a .json file of two lines).
+        ({"raw": b'{"a": 1}\n{"b": 2}\n', "declared": False}, False),
+        ({"raw": b'{"a": 1}', "declared": True}, True),
+        # No name, nothing declared (stdin, a library payload): the content decides.
+        ({"raw": b'{"a": 1}\n{"b": 2}\n'}, True),
+        ({"raw": b"[1]\n[2]"}, True),
+        ({"raw": b'{\n  "a": 1\n}\n'}, False),  # one pretty-printed document
+        ({"raw": b'{"a": 1}'}, False),
+        ({"raw": b'{"a": 1}\n{"b": \n'}, True),  # a bad line among good ones
+        ({}, False),
+    ],
+)
+def test_one_decision_json_lines_or_one_document(kwargs: dict, expected: bool) -> None:
+    assert loader.is_json_lines(**kwargs) is expected
