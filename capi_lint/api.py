@@ -107,7 +107,7 @@ class Checker:
             if len(raw) > settings.max_input_size and not loader.starts_json_lines(raw):
                 problem = loader.too_large(f"payload is {len(raw)} bytes,", settings.max_input_size)
                 return apply_file_ignores(engine.problem_result(path, problem), settings).findings
-            if loader.looks_like_jsonl(raw):
+            if loader.is_json_lines(raw):
                 result = engine.check_jsonl(path, raw)
             else:
                 result = engine.check_document(loader.parse(path, raw))

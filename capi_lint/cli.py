@@ -406,7 +406,11 @@ def check(
             ):
                 report.write(chunk)
         else:
-            report.write(REPORTERS[output_format](result, fail_on=settings.fail_on))
+            report.write(
+                REPORTERS[output_format](
+                    result, fail_on=settings.fail_on, rules=registry.catalogue()
+                )
+            )
     finally:
         report.close()
     # A fix asked for and not written fails the run even when what remains passes
@@ -594,7 +598,11 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
         if output_format == "text":
             report.write(REPORTERS["text"](result, color=report.color, quiet=quiet))
         else:
-            report.write(REPORTERS[output_format](result, fail_on=settings.fail_on))
+            report.write(
+                REPORTERS[output_format](
+                    result, fail_on=settings.fail_on, rules=registry.catalogue()
+                )
+            )
     finally:
         report.close()
     sys.exit(EXIT_FINDINGS if result.failed(settings.fail_on) else EXIT_OK)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,30 +19,8 @@ from capi_lint import loader, schemas
 from capi_lint.config import Settings, build_settings
 from capi_lint.engine import Context, Engine
 from capi_lint.files import Finder
+from capi_lint.model import DEDUP_KEYS, IDENTIFIERS, CoverageRow
 from capi_lint.rules._util import agent_name, is_present
-
-#: ``match_key_feedback[].identifier`` -> the user_data keys that carry it
-#: (rules.md "Match-key identifiers"; quality-api.md §2). A tuple inside the
-#: tuple means "all of these together" (date of birth from the SDK's parts).
-IDENTIFIERS: Mapping[str, tuple[Any, ...]] = {
-    "email": ("em",),
-    "phone": ("ph",),
-    "ip_address": ("client_ip_address",),
-    "user_agent": ("client_user_agent",),
-    "external_id": ("external_id",),
-    "fbp": ("fbp",),
-    "fbc": ("fbc",),
-    "first_name": ("fn", "f5first", "fi"),
-    "last_name": ("ln", "f5last"),
-    "date_of_birth": ("db", ("dobd", "dobm", "doby")),
-    "gender": ("ge",),
-    "city": ("ct",),
-    "state": ("st",),
-    "zip": ("zp",),
-    "country": ("country",),
-    "fb_login_id": ("fb_login_id",),
-    "lead_id": ("lead_id",),
-}
 
 #: Other spellings Meta's reports may use for the same identifier [inf].
 IDENTIFIER_ALIASES: Mapping[str, str] = {
@@ -52,13 +29,6 @@ IDENTIFIER_ALIASES: Mapping[str, str] = {
     "facebook_login_id": "fb_login_id",
     "click_id": "fbc",
     "browser_id": "fbp",
-}
-
-#: ``dedupe_key_feedback[].dedupe_key`` -> where the key lives in an event.
-DEDUP_KEYS: Mapping[str, tuple[str, ...]] = {
-    "event_id": ("event_id",),
-    "external_id": ("user_data", "external_id"),
-    "fbp": ("user_data", "fbp"),
 }
 
 #: Findings that say a value is unusable for matching. Advice about a key that
@@ -80,46 +50,6 @@ def channel_of(action_source: Any) -> str:
     if action_source == "physical_store":
         return "offline"
     return action_source if isinstance(action_source, str) and action_source else "unknown"
-
-
-@dataclass
-class CoverageRow:
-    channel: str
-    action_source: str | None
-    event_name: str | None
-    agent_name: str | None
-    file: str | None = None
-    events: int = 0
-    unmatchable_events: int = 0
-    present: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
-    valid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
-    dedup: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEDUP_KEYS, 0))
-
-    def percent(self, count: int) -> float:
-        return round(100.0 * count / self.events, 1) if self.events else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "channel": self.channel,
-            "action_source": self.action_source,
-            "event_name": self.event_name,
-            "agent_name": self.agent_name,
-        }
-        if self.file is not None:
-            out["file"] = self.file
-        out.update(
-            events=self.events,
-            unmatchable_events=self.unmatchable_events,
-            match_keys={
-                ident: {
-                    "present": self.percent(self.present[ident]),
-                    "valid": self.percent(self.valid[ident]),
-                }
-                for ident in IDENTIFIERS
-            },
-            dedup_keys={key: self.percent(n) for key, n in self.dedup.items()},
-        )
-        return out
 
 
 BY = ("event_name", "action_source", "file")
@@ -177,7 +107,7 @@ class CoveragePredictor:
             if isinstance(raw, loader.Problem):
                 problems.append(raw)
                 continue
-            jsonl = item.jsonl if item.jsonl is not None else loader.looks_like_jsonl(raw)
+            jsonl = loader.is_json_lines(raw, declared=item.jsonl)
             docs = (
                 loader.iter_jsonl(item.path, raw, limit=limit)
                 if jsonl
@@ -346,7 +276,7 @@ def predict_coverage(
             raw = item.encode("utf-8") if isinstance(item, str) else item
             docs = (
                 loader.iter_jsonl("<payload>", raw)
-                if loader.looks_like_jsonl(raw)
+                if loader.is_json_lines(raw)
                 else [loader.parse("<payload>", raw)]
             )
             for doc in docs:

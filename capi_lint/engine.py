@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from capi_lint import envelope as env_mod
 from capi_lint import loader, registry
 from capi_lint.config import Settings
-from capi_lint.model import NO_EXTRA, Finding, Hit, PointerParts, Severity, format_pointer
+
+# FileResult lives in model (plain data); importable from here as before.
+from capi_lint.model import FileResult, Finding, Hit, PointerParts, Selection, Severity
 from capi_lint.registry import Rule, Scope
 
 
@@ -72,20 +74,6 @@ class Context:
 
     def option(self, code: str, name: str) -> Any:
         return self.settings.resolved_options[code][name]
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    events: int = 0
-    #: Events were checked without a reference time while rules that compare
-    #: with one were selected (the run's summary says so once).
-    age_checks_skipped: bool = False
-
-    @property
-    def failed_to_parse(self) -> bool:
-        return any(f.code == "S001" and f.severity is Severity.ERROR for f in self.findings)
 
 
 # A finding before it is located: rule, absolute pointer, where to locate, hit, event index.
@@ -156,6 +144,8 @@ class Engine:
         self._undated = plan.undated
         self._rules = plan.rules
         self._enabled = settings.enabled
+        #: Selection and severity: the one place hits become findings.
+        self._selection = Selection(settings.enabled, settings.severity)
         self._document_checks = plan.document_checks
         self._event_rules = plan.event_rules
         self._batch_rules = plan.batch_rules
@@ -215,8 +205,7 @@ class Engine:
         raw = loader.read_bytes(source, limit)
         if isinstance(raw, loader.Problem):
             return self.problem_result(source.path, raw)
-        jsonl = source.jsonl if source.jsonl is not None else loader.looks_like_jsonl(raw)
-        if jsonl:
+        if loader.is_json_lines(raw, declared=source.jsonl):
             return self.check_jsonl(source.path, raw)
         return self.check_document(loader.parse(source.path, raw))
 
@@ -335,7 +324,7 @@ class Engine:
         ctx.text = doc.text
         for code, hit in envelope.hits:
             rule = self._rules[code]
-            if code in self._enabled:
+            if self._selection.selects(code):
                 pending.append((rule, hit.where, envelope.locate_parts(hit.where), hit, None))
         self._run_document_checks(doc.root, ctx, pending)
         batch = self._start_batch(self._batch_rules, ctx)
@@ -427,12 +416,10 @@ class Engine:
     ) -> None:
         """Give ``review``-ing batch rules the batch's error findings per event."""
         errors: dict[int, list[str]] = {}
-        overrides = self.settings.severity
         for rule, _parts, _locate, hit, index in pending:
             if index is None:
                 continue
-            level = overrides.get(rule.code) or hit.severity or rule.severity
-            if level is Severity.ERROR:
+            if self._selection.severity(rule, hit.severity) is Severity.ERROR:
                 errors.setdefault(index, []).append(rule.code)
         for rule, state in batch:
             review = getattr(state, "review", None)
@@ -463,7 +450,7 @@ class Engine:
         self, result: FileResult, problems: list[loader.Problem], line_index: int | None
     ) -> None:
         for problem in problems:
-            if problem.code not in self._enabled:
+            if not self._selection.selects(problem.code):
                 continue
             rule = self._rules[problem.code]
             hit = Hit(problem.where, problem.message, problem.fix, problem.severity)
@@ -495,21 +482,7 @@ class Engine:
         line: int | None,
         column: int | None,
     ) -> Finding:
-        severity = self.settings.severity.get(rule.code) or hit.severity or rule.severity
-        return Finding(
-            code=rule.code,
-            slug=rule.slug,
-            severity=severity,
-            message=hit.message,
-            path=path,
-            pointer=format_pointer(parts),
-            line=line,
-            column=column,
-            event_index=index,
-            fix=hit.fix,
-            doc_url=rule.doc_url,
-            extra=dict(hit.extra) if hit.extra else NO_EXTRA,
-        )
+        return self._selection.finding(rule, hit, path, parts, index, line, column)
 
 
 def apply_file_ignores(result: FileResult, settings: Settings) -> FileResult:

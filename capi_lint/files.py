@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from capi_lint import loader
-from capi_lint.loader import JSON_SUFFIXES, JSONL_SUFFIXES, Problem, Source
+from capi_lint.loader import JSON_SUFFIXES, JSONL_SUFFIXES, Problem, Source, is_json_lines
 from capi_lint.sizes import DEFAULT_MAX_INPUT_SIZE
 
 #: ruff's default ``exclude`` (tool caches, virtual environments, VCS and build
@@ -342,7 +342,7 @@ class Finder:
 
 
 def _source(display: str, path: Path) -> Source:
-    return Source(display, path.name.lower().endswith(JSONL_SUFFIXES), path)
+    return Source(display, is_json_lines(name=path.name), path)
 
 
 def _os_reason(exc: OSError) -> str:

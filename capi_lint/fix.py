@@ -800,7 +800,7 @@ def fix_paths(paths: list[str], settings: Any, *, write: bool, stdin: Any = None
         raw = loader.read_bytes(item)
         if isinstance(raw, loader.Problem):
             continue
-        jsonl = item.jsonl if item.jsonl is not None else loader.looks_like_jsonl(raw)
+        jsonl = loader.is_json_lines(raw, declared=item.jsonl)
         new, result = fix_bytes(
             raw,
             jsonl=jsonl,

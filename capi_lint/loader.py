@@ -734,8 +734,29 @@ def _read_line(handle: BinaryIO, limit: int) -> tuple[bytes | None, int]:
     return None, read
 
 
+def is_json_lines(
+    raw: bytes | None = None, *, name: str | None = None, declared: bool | None = None
+) -> bool:
+    """The one answer to "JSON Lines, or one JSON document?" for every reader
+    (check, coverage, --fix, the library API, the pytest plugin).
+
+    ``declared`` (a :class:`Source`'s ``jsonl``, when set) is the answer: it
+    was decided here from the file's name. Else a file ``name`` decides:
+    ``.jsonl`` / ``.ndjson`` (any case) is JSON Lines, any other name one
+    document. Else the content ``raw`` does (standard input, a library
+    payload): see :func:`looks_like_jsonl`. A standard input too long to hold
+    is judged on its start by :func:`starts_json_lines`.
+    """
+    if declared is not None:
+        return declared
+    if name is not None:
+        return name.lower().endswith(JSONL_SUFFIXES)
+    return raw is not None and looks_like_jsonl(raw)
+
+
 def looks_like_jsonl(raw: bytes) -> bool:
-    """For stdin: several lines, each starting with `{` or `[` -> JSON Lines."""
+    """Content sniffing for :func:`is_json_lines`: several lines, each starting
+    with `{` or `[` (and not one document as a whole) -> JSON Lines."""
     stripped = raw.strip()
     if b"\n" not in stripped:
         return False

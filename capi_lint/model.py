@@ -1,15 +1,22 @@
-"""The values that flow through capi-lint: severities, rule metadata and findings.
+"""The values that flow through capi-lint: severities, hits, findings and results.
+
+Plain data only (check-jsonschema's ``result.py``): this module imports
+nothing of capi-lint, so the reporters, which depend on it alone, never load
+the engine, the loader, the config or the rule table.
 
 Findings are frozen dataclasses, complete when created (unlike jsonschema's
 mutable errors), so they compare, sort and serialise without surprises.
+:class:`Selection` is the one place a rule's :class:`Hit` becomes a
+:class:`Finding`: it applies the selection (``select``/``ignore``) and the
+severity (config override, then the hit's own, then the rule's default).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 
 class Severity(str, enum.Enum):
@@ -138,4 +145,243 @@ class Finding:
         if self.doc_url is not None:
             out["doc_url"] = self.doc_url
         out.update(self.extra)
+        return out
+
+
+# --------------------------------------------------------------------------- hit -> finding
+
+
+class RuleRef(Protocol):
+    """What turning a hit into a finding needs of a rule (``registry.Rule`` has it)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def doc_url(self) -> str: ...
+
+
+def resolve_severity(
+    rule_severity: Severity, hit_severity: Severity | None, override: Severity | None
+) -> Severity:
+    """The severity a finding is reported at: the user's override (config
+    ``severity``), else the hit's own (a rule's milder case), else the rule's."""
+    return override or hit_severity or rule_severity
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The run's choice of codes and severities, applied to every hit in one place.
+
+    Built from ``Settings.enabled`` and ``Settings.severity``; the engine
+    (check) and the cross-check both turn their hits into findings here.
+    """
+
+    enabled: frozenset[str]
+    overrides: Mapping[str, Severity] = field(default_factory=dict)
+
+    def selects(self, code: str) -> bool:
+        return code in self.enabled
+
+    def severity(self, rule: RuleRef, hit_severity: Severity | None = None) -> Severity:
+        return resolve_severity(rule.severity, hit_severity, self.overrides.get(rule.code))
+
+    def finding(
+        self,
+        rule: RuleRef,
+        hit: Hit,
+        path: str,
+        parts: PointerParts,
+        index: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> Finding:
+        """``hit`` of ``rule`` at the absolute pointer ``parts`` of ``path``."""
+        return Finding(
+            code=rule.code,
+            slug=rule.slug,
+            severity=self.severity(rule, hit.severity),
+            message=hit.message,
+            path=path,
+            pointer=format_pointer(parts),
+            line=line,
+            column=column,
+            event_index=index,
+            fix=hit.fix,
+            doc_url=rule.doc_url,
+            extra=dict(hit.extra) if hit.extra else NO_EXTRA,
+        )
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class FileResult:
+    """The findings of one input (a file, standard input, a payload)."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    events: int = 0
+    #: Events were checked without a reference time while rules that compare
+    #: with one were selected (the run's summary says so once).
+    age_checks_skipped: bool = False
+
+    @property
+    def failed_to_parse(self) -> bool:
+        return any(f.code == "S001" and f.severity is Severity.ERROR for f in self.findings)
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    events: int = 0
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    #: Findings a baseline accepted (None: no baseline in use).
+    baseline_matched: int | None = None
+    #: Files whose events were checked without a reference time, so without
+    #: the rules in ``age_rules`` (or their date-dependent parts).
+    age_checks_skipped: int = 0
+    age_rules: tuple[str, ...] = ()
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.events += result.events
+        self.age_checks_skipped += result.age_checks_skipped
+        self.count(result.findings)
+
+    def count(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            if finding.severity is Severity.ERROR:
+                self.errors += 1
+            elif finding.severity is Severity.WARNING:
+                self.warnings += 1
+            else:
+                self.infos += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "files": self.files,
+            "events": self.events,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "infos": self.infos,
+            "age_checks_skipped": self.age_checks_skipped,
+        }
+        if self.baseline_matched is not None:
+            out["baseline_matched"] = self.baseline_matched
+        return out
+
+
+@dataclass
+class RunResult:
+    """The results of one run over many inputs: what every reporter renders."""
+
+    results: list[FileResult] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+    #: Files a directory walk found and skipped: no CAPI event key in them.
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted((f for r in self.results for f in r.findings), key=Finding.sort_key)
+
+    def failed(self, fail_on: Severity) -> bool:
+        # Unsorted: a long run holds tens of thousands of findings.
+        return any(f.severity.rank >= fail_on.rank for r in self.results for f in r.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A rule as a report describes it (SARIF's ``tool.driver.rules``): its
+    metadata and rendered doc, without check functions. ``registry.catalogue()``
+    lists every rule's."""
+
+    code: str
+    slug: str
+    severity: Severity
+    summary: str
+    #: The doc's "What it does" section (empty when it has none).
+    description: str
+    #: The whole doc, rendered as Markdown.
+    help: str
+    doc_url: str
+    family_name: str
+
+
+# --------------------------------------------------------------------------- coverage results
+
+#: ``match_key_feedback[].identifier`` -> the user_data keys that carry it
+#: (rules.md "Match-key identifiers"; quality-api.md §2). A tuple inside the
+#: tuple means "all of these together" (date of birth from the SDK's parts).
+IDENTIFIERS: Mapping[str, tuple[Any, ...]] = {
+    "email": ("em",),
+    "phone": ("ph",),
+    "ip_address": ("client_ip_address",),
+    "user_agent": ("client_user_agent",),
+    "external_id": ("external_id",),
+    "fbp": ("fbp",),
+    "fbc": ("fbc",),
+    "first_name": ("fn", "f5first", "fi"),
+    "last_name": ("ln", "f5last"),
+    "date_of_birth": ("db", ("dobd", "dobm", "doby")),
+    "gender": ("ge",),
+    "city": ("ct",),
+    "state": ("st",),
+    "zip": ("zp",),
+    "country": ("country",),
+    "fb_login_id": ("fb_login_id",),
+    "lead_id": ("lead_id",),
+}
+
+#: ``dedupe_key_feedback[].dedupe_key`` -> where the key lives in an event.
+DEDUP_KEYS: Mapping[str, tuple[str, ...]] = {
+    "event_id": ("event_id",),
+    "external_id": ("user_data", "external_id"),
+    "fbp": ("user_data", "fbp"),
+}
+
+
+@dataclass
+class CoverageRow:
+    channel: str
+    action_source: str | None
+    event_name: str | None
+    agent_name: str | None
+    file: str | None = None
+    events: int = 0
+    unmatchable_events: int = 0
+    present: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
+    valid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
+    dedup: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEDUP_KEYS, 0))
+
+    def percent(self, count: int) -> float:
+        return round(100.0 * count / self.events, 1) if self.events else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "channel": self.channel,
+            "action_source": self.action_source,
+            "event_name": self.event_name,
+            "agent_name": self.agent_name,
+        }
+        if self.file is not None:
+            out["file"] = self.file
+        out.update(
+            events=self.events,
+            unmatchable_events=self.unmatchable_events,
+            match_keys={
+                ident: {
+                    "present": self.percent(self.present[ident]),
+                    "valid": self.percent(self.valid[ident]),
+                }
+                for ident in IDENTIFIERS
+            },
+            dedup_keys={key: self.percent(n) for key, n in self.dedup.items()},
+        )
         return out

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from capi_lint.serve import LintServer
 
 PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
 MARKER = "capi_lint"
 _OPTIONS = ("select", "ignore", "extend_select", "fail_on", "now", "pii", "default_region")
 
@@ -267,7 +266,9 @@ class PayloadFile(pytest.File):
 
     @property
     def jsonl(self) -> bool:
-        return self.path.name.lower().endswith(JSONL_SUFFIXES)
+        from capi_lint import loader
+
+        return loader.is_json_lines(name=self.path.name)
 
     def collect(self) -> Iterator[PayloadItem]:
         # Only lines are counted here; reading and linting happen in runtest, so

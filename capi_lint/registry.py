@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from capi_lint.model import Severity
+from capi_lint.model import RuleInfo, Severity
 
 DOC_URL = "https://github.com/capi-lint/capi-lint/blob/main/docs/rules.md#{code}"
 
@@ -351,6 +351,23 @@ def _sorted_rules() -> tuple[Rule, ...]:
     if ordered is None:
         ordered = _SORTED = tuple(_RULES[c] for c in sorted(_RULES, key=_code_order))
     return ordered
+
+
+def catalogue() -> list[RuleInfo]:
+    """Every rule as plain data, for the reporters (which never import this module)."""
+    return [
+        RuleInfo(
+            code=r.code,
+            slug=r.slug,
+            severity=r.severity,
+            summary=r.summary,
+            description=r.doc.section("What it does"),
+            help=r.doc.render(),
+            doc_url=r.doc_url,
+            family_name=FAMILIES.get(r.family, r.family),
+        )
+        for r in all_rules()
+    ]
 
 
 def get(code_or_slug: str) -> Rule:

@@ -9,75 +9,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from capi_lint import loader, registry
 from capi_lint.config import Settings
 from capi_lint.engine import Engine, FileResult, apply_file_ignores
 from capi_lint.files import Finder
-from capi_lint.model import Finding, Severity
+
+# RunResult and Summary live in model (plain data); importable from here as before.
+from capi_lint.model import Finding, RunResult
+from capi_lint.model import Summary as Summary
 from capi_lint.registry import Scope
-
-
-@dataclass
-class Summary:
-    files: int = 0
-    events: int = 0
-    errors: int = 0
-    warnings: int = 0
-    infos: int = 0
-    #: Findings a baseline accepted (None: no baseline in use).
-    baseline_matched: int | None = None
-    #: Files whose events were checked without a reference time, so without
-    #: the rules in ``age_rules`` (or their date-dependent parts).
-    age_checks_skipped: int = 0
-    age_rules: tuple[str, ...] = ()
-
-    def add(self, result: FileResult) -> None:
-        self.files += 1
-        self.events += result.events
-        self.age_checks_skipped += result.age_checks_skipped
-        self.count(result.findings)
-
-    def count(self, findings: Iterable[Finding]) -> None:
-        for finding in findings:
-            if finding.severity is Severity.ERROR:
-                self.errors += 1
-            elif finding.severity is Severity.WARNING:
-                self.warnings += 1
-            else:
-                self.infos += 1
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "files": self.files,
-            "events": self.events,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "infos": self.infos,
-            "age_checks_skipped": self.age_checks_skipped,
-        }
-        if self.baseline_matched is not None:
-            out["baseline_matched"] = self.baseline_matched
-        return out
-
-
-@dataclass
-class RunResult:
-    results: list[FileResult] = field(default_factory=list)
-    summary: Summary = field(default_factory=Summary)
-    #: Files a directory walk found and skipped: no CAPI event key in them.
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def findings(self) -> list[Finding]:
-        return sorted((f for r in self.results for f in r.findings), key=Finding.sort_key)
-
-    def failed(self, fail_on: Severity) -> bool:
-        # Unsorted: a long run holds tens of thousands of findings.
-        return any(f.severity.rank >= fail_on.rank for r in self.results for f in r.findings)
-
 
 #: Below this much input a process pool costs more than it saves.
 PARALLEL_MIN_BYTES = 1_000_000

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -190,9 +189,7 @@ def test_syntax_errors_are_the_same_on_every_python(
     ],
 )
 def test_deep_nesting_is_a_finding_not_a_crash(text: str) -> None:
-    started = time.perf_counter()
     findings = lint(text)
-    assert time.perf_counter() - started < 10
     finding = _one(findings, "S001")
     assert "deeper than" in finding.message
     assert finding.line == 1 and finding.column is not None
@@ -436,9 +433,7 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     (root / "b" / "loop").symlink_to(root, target_is_directory=True)
     (root / "self.json").symlink_to(root / "self.json")
-    started = time.perf_counter()
-    items = list(loader.discover([str(root)]))
-    assert time.perf_counter() - started < 5
+    items = list(loader.discover([str(root)]))  # returns: the loop is not followed
     paths = [
         Path(i.path).relative_to(root).as_posix() for i in items if isinstance(i, loader.Source)
     ]
@@ -527,3 +522,26 @@ def test_empty_json_lines_file(tmp_path: Path, data: bytes) -> None:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     assert [(f.code, f.pointer, f.line, f.column) for f in errors] == [("S001", "", 1, 1)]
     assert "empty" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"name": "events.jsonl"}, True),
+        ({"name": "EVENTS.NDJSON"}, True),
+        ({"name": "events.json"}, False),
+        ({"name": "events.txt"}, False),  # an included non-JSON name: one document
+        # A declared shape wins over the content (a .json file of two lines).
+        ({"raw": b'{"a": 1}\n{"b": 2}\n', "declared": False}, False),
+        ({"raw": b'{"a": 1}', "declared": True}, True),
+        # No name, nothing declared (stdin, a library payload): the content decides.
+        ({"raw": b'{"a": 1}\n{"b": 2}\n'}, True),
+        ({"raw": b"[1]\n[2]"}, True),
+        ({"raw": b'{\n  "a": 1\n}\n'}, False),  # one pretty-printed document
+        ({"raw": b'{"a": 1}'}, False),
+        ({"raw": b'{"a": 1}\n{"b": \n'}, True),  # a bad line among good ones
+        ({}, False),
+    ],
+)
+def test_one_decision_json_lines_or_one_document(kwargs: dict, expected: bool) -> None:
+    assert loader.is_json_lines(**kwargs) is expected

@@ -22,10 +22,10 @@ from helpers import NOW, body, website_event
 from capi_lint import registry
 from capi_lint.cli import cli
 from capi_lint.config import build_settings
-from capi_lint.model import Finding, Severity
+from capi_lint.model import FileResult, Finding, RunResult, Severity, Summary
 from capi_lint.progress import Progress, wanted
 from capi_lint.reporters import REPORTERS, github, junit, sarif
-from capi_lint.runner import RunResult, Summary, run
+from capi_lint.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
@@ -65,8 +65,6 @@ def finding(**kw) -> Finding:
 
 
 def result_of(*findings: Finding, paths: tuple[str, ...] = ()) -> RunResult:
-    from capi_lint.engine import FileResult
-
     out = RunResult()
     by_path: dict[str, FileResult] = {p: FileResult(p) for p in paths}
     for f in findings:
@@ -133,14 +131,14 @@ def test_failed_sees_a_finding_in_any_file() -> None:
 
 
 def test_sarif_of_a_real_run_is_valid_against_the_oasis_schema(payloads: Path) -> None:
-    document = sarif.document(run_folder(payloads))
+    document = sarif.document(run_folder(payloads), registry.catalogue())
     assert sarif_errors(document) == []
     results = document["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"E005", "E010", "S001"}
 
 
 def test_sarif_rules_carry_the_docs() -> None:
-    document = sarif.document(result_of())
+    document = sarif.document(result_of(), registry.catalogue())
     rules = document["runs"][0]["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [r.code for r in registry.all_rules()]
     e005 = next(r for r in rules if r["id"] == "E005")
@@ -163,7 +161,7 @@ def test_sarif_results_locations_levels_and_pointers() -> None:
         finding(code="E008", severity=Severity.INFO, line=None, column=None, event_index=None),
         finding(path="/abs/dir/x y.json", pointer=""),
     ]
-    document = sarif.document(result_of(*findings))
+    document = sarif.document(result_of(*findings), registry.catalogue())
     assert sarif_errors(document) == []
     run_ = document["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
@@ -397,3 +395,29 @@ def test_readme_github_actions_example_runs(tmp_path: Path, payloads: Path) -> N
         for r in document["runs"][0]["results"]
     }
     assert "tests/payloads/broken.json" in uris
+
+
+REPORTER_MODULES = (
+    "capi_lint.reporters",
+    "capi_lint.reporters.text",
+    "capi_lint.reporters.json_report",
+    "capi_lint.reporters.sarif",
+    "capi_lint.reporters.github",
+    "capi_lint.reporters.junit",
+    "capi_lint.reporters.coverage_report",
+)
+
+
+@pytest.mark.parametrize("module", REPORTER_MODULES)
+def test_a_reporter_depends_on_the_model_alone(module: str) -> None:
+    # A fresh interpreter: this process has long imported everything.
+    code = (
+        f"import sys, {module}\n"
+        "heavy = ('engine', 'loader', 'config', 'registry', 'runner', 'coverage', 'rules')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] in "
+        "[['capi_lint', h] for h in heavy]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]", out

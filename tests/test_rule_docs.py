@@ -38,7 +38,7 @@ def test_sarif_help_uri_is_the_rule_doc_url(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     path.write_text(json.dumps(body(website_event(event_name="purchase"))))
     result = run([str(path)], build_settings({"select": ["E002"], "now": NOW}))
-    log = json.loads(sarif.render(result))
+    log = json.loads(sarif.render(result, rules=registry.catalogue()))
     [rule] = [r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "E002"]
     assert rule["helpUri"] == registry.get("E002").doc_url
     assert rule["helpUri"].endswith("docs/rules.md#e002")

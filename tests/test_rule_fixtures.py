@@ -5,24 +5,18 @@
 - ``pass_*.json`` / ``pass_*.jsonl``: must produce no finding of that code.
 - ``config.toml`` (optional): a config table applied to every file of the folder.
 
-All files are checked with the reference time ``helpers.NOW``.
+All files are checked with the reference time ``helpers.NOW``. After a
+deliberate change, ``python scripts/regen_expected.py CODE`` rewrites the
+folder's ``expected.json`` from the current findings, for review with ``git diff``.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import NOW
-
-import capi_lint
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from helpers import fixture_findings
 
 ROOT = Path(__file__).parent / "fixtures" / "rules"
 
@@ -33,29 +27,16 @@ def _cases(prefix: str) -> list[Path]:
     )
 
 
-def _config(folder: Path) -> dict:
-    cfg = folder / "config.toml"
-    return tomllib.loads(cfg.read_text("utf-8")) if cfg.exists() else {}
-
-
-def _findings(path: Path) -> list:
-    code = path.parent.name
-    config = _config(path.parent)
-    config.setdefault("select", [code])
-    return [f for f in capi_lint.check_file(path, config, now=NOW) if f.code == code]
-
-
 @pytest.mark.parametrize("path", _cases("trigger"), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_trigger(path: Path) -> None:
     expected = json.loads((path.parent / "expected.json").read_text("utf-8"))[path.name]
-    got = [[f.pointer, f.line, f.column] for f in _findings(path)]
-    assert got == expected
+    # After a deliberate change: `python scripts/regen_expected.py CODE`, then review the diff.
+    assert fixture_findings(path) == expected
 
 
 @pytest.mark.parametrize("path", _cases("pass"), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_pass(path: Path) -> None:
-    found = _findings(path)
-    assert found == [], [f"{f.pointer}: {f.message}" for f in found]
+    assert fixture_findings(path) == []
 
 
 def test_expected_lists_only_existing_files() -> None:

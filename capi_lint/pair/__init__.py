@@ -16,12 +16,10 @@ from typing import Any
 
 from capi_lint import registry
 from capi_lint.config import Settings
-from capi_lint.engine import FileResult
-from capi_lint.model import Finding, Severity, format_pointer
+from capi_lint.model import FileResult, Finding, Hit, RunResult, Selection, Severity, Summary
 from capi_lint.pair.browser import BrowserEvent, BrowserReadError, read_browser
 from capi_lint.pair.match import Row, Verdict, pair_events
 from capi_lint.pair.server import read_server
-from capi_lint.runner import RunResult, Summary
 
 __all__ = ["BrowserReadError", "PairRun", "run_pair"]
 
@@ -80,10 +78,10 @@ def run_pair(
 
 
 def _finding(verdict: Verdict, settings: Settings) -> Finding | None:
-    if verdict.code not in settings.enabled:
+    selection = Selection(settings.enabled, settings.severity)
+    if not selection.selects(verdict.code):
         return None
     rule = registry.get(verdict.code)
-    severity = settings.severity.get(rule.code) or verdict.severity or rule.severity
     extra: dict[str, Any] = dict(verdict.extra or {})
     if verdict.browser is not None:
         extra["browser"] = verdict.browser.location()
@@ -91,20 +89,8 @@ def _finding(verdict: Verdict, settings: Settings) -> Finding | None:
         extra["server"] = verdict.server.location()
     at: Any = verdict.browser if verdict.browser is not None else verdict.server
     assert at is not None
-    return Finding(
-        code=rule.code,
-        slug=rule.slug,
-        severity=severity,
-        message=verdict.message,
-        path=at.path,
-        pointer=format_pointer(at.pointer),
-        line=at.line,
-        column=at.column,
-        event_index=None,
-        fix=verdict.fix,
-        doc_url=rule.doc_url,
-        extra=extra,
-    )
+    hit = Hit(at.pointer, verdict.message, verdict.fix, verdict.severity, extra)
+    return selection.finding(rule, hit, at.path, at.pointer, None, at.line, at.column)
 
 
 def fails(run: PairRun, fail_on: Severity) -> bool:

@@ -109,7 +109,7 @@ def read_browser(path: str, limit: int = loader.DEFAULT_MAX_INPUT_SIZE) -> Brows
         raise BrowserReadError(f"cannot read {path}: {exc.strerror or exc}") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # HAR 1.2: tools must accept and ignore a BOM
-    if loader.looks_like_jsonl(raw):
+    if loader.is_json_lines(raw):
         return _read_records(path, loader.iter_jsonl(path, raw, limit=limit))
     doc = loader.parse(path, raw)
     if not doc.parsed:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from capi_lint import __version__
+from capi_lint import __version__, registry
 from capi_lint.mask import mask, mask_key
 from capi_lint.pair import PairRun
 from capi_lint.reporters import REPORTERS
@@ -78,4 +78,4 @@ def render(
         return render_json(run)
     if output_format == "text":
         return render_text(run, color=color, quiet=quiet)
-    return REPORTERS[output_format](run.result, fail_on=fail_on)
+    return REPORTERS[output_format](run.result, fail_on=fail_on, rules=registry.catalogue())

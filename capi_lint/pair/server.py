@@ -71,7 +71,7 @@ def read_server(paths: Sequence[str], settings: Settings) -> ServerRead:
         if isinstance(raw, loader.Problem):
             out.notes.append(f"{item.path}: {raw.message}")
             continue
-        jsonl = item.jsonl if item.jsonl is not None else loader.looks_like_jsonl(raw)
+        jsonl = loader.is_json_lines(raw, declared=item.jsonl)
         docs = (
             loader.iter_jsonl(item.path, raw, limit=settings.max_input_size)
             if jsonl

@@ -12,10 +12,8 @@ import os
 from typing import Any
 
 from capi_lint.config import Settings
-from capi_lint.engine import FileResult
-from capi_lint.model import Severity
+from capi_lint.model import FileResult, RunResult, Severity, Summary
 from capi_lint.quality import fetch_report, read_report_file, read_token, run_crosscheck
-from capi_lint.runner import RunResult, Summary
 
 
 class CommandError(ValueError):

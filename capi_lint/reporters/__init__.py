@@ -1,8 +1,10 @@
 """Output formats. ``REPORTERS`` is also the source of the ``--format`` choices.
 
 A reporter is a pure function ``(run_result, **options) -> str`` (``color``
-for text, ``fail_on`` for junit); it never prints, so every format can be
-tested without the CLI.
+for text, ``fail_on`` for junit, ``rules`` -- ``registry.catalogue()`` -- for
+sarif); it never prints, so every format can be tested without the CLI.
+Reporters depend on :mod:`capi_lint.model` alone: importing one never loads
+the engine, the loader, the config or the rule table.
 """
 
 from __future__ import annotations

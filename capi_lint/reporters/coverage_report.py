@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from capi_lint import __version__
-from capi_lint.coverage import DEDUP_KEYS, IDENTIFIERS, CoverageRow
+from capi_lint.model import DEDUP_KEYS, IDENTIFIERS, CoverageRow
 
 _SHORT = {
     "email": "email",

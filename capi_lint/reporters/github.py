@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from capi_lint.model import Finding, Severity
-from capi_lint.runner import RunResult
+from capi_lint.model import Finding, RunResult, Severity
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

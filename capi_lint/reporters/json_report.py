@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from capi_lint import __version__
-from capi_lint.runner import RunResult
+from capi_lint.model import RunResult
 
 
 def document(result: RunResult) -> dict[str, Any]:

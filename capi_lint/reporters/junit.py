@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from capi_lint.model import Severity
+from capi_lint.model import RunResult, Severity
 from capi_lint.reporters.text import format_finding
-from capi_lint.runner import RunResult
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

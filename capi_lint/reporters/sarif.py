@@ -1,7 +1,8 @@
 """SARIF 2.1.0 (OASIS), the format GitHub code scanning and other SAST viewers read.
 
-One run; ``tool.driver.rules`` comes from the rule table (summary, doc, help
-URI), so a viewer shows each rule's full documentation next to its results.
+One run; ``tool.driver.rules`` comes from the rule catalogue the caller passes
+(``rules=registry.catalogue()``: summary, doc, help URI), so a viewer shows
+each rule's full documentation next to its results.
 Results carry the rule, the level, the message (plus the fix), the file
 region (line and column, 1-based code points) and the JSON pointer, both as a
 logical location and in ``properties``.
@@ -11,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from capi_lint import __version__, registry
-from capi_lint.model import Finding, Severity
-from capi_lint.runner import RunResult
+from capi_lint import __version__
+from capi_lint.model import Finding, RuleInfo, RunResult, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/capi-lint/capi-lint"
@@ -27,15 +28,15 @@ MAX_DESCRIPTION = 1000
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _description(rule: registry.Rule) -> str:
-    text = rule.doc.section("What it does").strip() or rule.summary
+def _description(rule: RuleInfo) -> str:
+    text = rule.description.strip() or rule.summary
     if len(text) > MAX_DESCRIPTION:
         text = text[: MAX_DESCRIPTION - 1].rstrip() + "…"
     return text
 
 
-def rule_descriptor(rule: registry.Rule) -> dict[str, Any]:
-    doc = rule.doc.render()
+def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+    doc = rule.help
     return {
         "id": rule.code,
         "name": rule.slug,
@@ -45,7 +46,7 @@ def rule_descriptor(rule: registry.Rule) -> dict[str, Any]:
         "helpUri": rule.doc_url,
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
-            "tags": ["capi", registry.FAMILIES.get(rule.family, rule.family)],
+            "tags": ["capi", rule.family_name],
             "precision": "high",
         },
     }
@@ -100,8 +101,9 @@ def result_object(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any
     return out
 
 
-def document(result: RunResult) -> dict[str, Any]:
-    rules = registry.all_rules()
+def document(result: RunResult, rules: Sequence[RuleInfo] = ()) -> dict[str, Any]:
+    """The SARIF log of ``result``; ``rules`` (``registry.catalogue()``) fills
+    ``tool.driver.rules`` and the results' ``ruleIndex``."""
     rule_index = {r.code: i for i, r in enumerate(rules)}
     return {
         "$schema": SCHEMA_URI,
@@ -124,5 +126,5 @@ def document(result: RunResult) -> dict[str, Any]:
     }
 
 
-def render(result: RunResult, **_options: Any) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+def render(result: RunResult, *, rules: Sequence[RuleInfo] = (), **_options: Any) -> str:
+    return json.dumps(document(result, rules), indent=2, ensure_ascii=False) + "\n"

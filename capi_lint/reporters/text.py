@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from capi_lint.model import Finding, Severity
-from capi_lint.runner import RunResult
+from capi_lint.model import Finding, RunResult, Severity
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 

@@ -9,7 +9,6 @@ import logging
 import socket
 import subprocess
 import sys
-import time
 from typing import Any
 
 import pytest
@@ -29,6 +28,21 @@ from capi_lint.quality.client import (
 from capi_lint.quality.parse import QualityParseError, parse_report
 
 FAST = RetryPolicy(attempts=3, backoff_base=0.001, backoff_max=0.01, max_wait=1.0)
+
+
+class FakeClock:
+    """An injected clock: ``sleep`` records the wait and moves the time on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
 
 
 def client(graph: GraphServer, **kw: Any) -> QualityClient:
@@ -241,14 +255,13 @@ def test_rate_limit_wait_from_headers_is_honoured_but_capped(graph: GraphServer)
     graph.reply(400, graph_error(80004), headers=headers)
     graph.reply(200, load("web_all_fields.json"))
     policy = RetryPolicy(attempts=3, backoff_base=0.001, max_wait=0.6)
-    started = time.monotonic()
-    with client(graph, retry=policy) as c:  # real sleep
+    clock = FakeClock()
+    with client(graph, retry=policy, sleep=clock.sleep, clock=clock) as c:
         response = c.dataset_quality("1")
-    elapsed = time.monotonic() - started
     # Meta asks for 60 s; the cap allows 0.6 s: waited the cap, not the backoff.
-    assert 0.5 <= elapsed < 5.0
+    assert clock.slept == [0.6]
     assert response.attempts == 2
-    assert 0.55 <= response.waited <= 1.5
+    assert response.waited == 0.6
 
 
 def test_header_wait_reads_buc_minutes_retry_after_and_saturated_app_usage() -> None:
@@ -284,11 +297,15 @@ def test_attempts_are_bounded(graph: GraphServer) -> None:
 def test_timeout_is_retried_then_reported(graph: GraphServer) -> None:
     graph.reply(200, {}, delay=1.5).reply(200, {}, delay=1.5)
     policy = RetryPolicy(attempts=2, backoff_base=0.001, max_wait=1.0)
-    started = time.monotonic()
-    with client(graph, retry=policy, timeout=0.2) as c, pytest.raises(GraphError) as caught:
+    slept: list[float] = []
+    with (
+        client(graph, retry=policy, timeout=0.2, sleep=slept.append) as c,
+        pytest.raises(GraphError) as caught,
+    ):
         c.dataset_quality("1")
+    # Each answer comes 1.5 s late: only the 0.2 s timeout makes this a timeout error.
     assert caught.value.kind == "timeout" and caught.value.attempts == 2
-    assert time.monotonic() - started < 4.0
+    assert slept == [0.001]  # one backoff between the two attempts
     no_secret(str(caught.value))
 
 
