@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from capi_lint import envelope as env_mod
 from capi_lint import loader, registry
 from capi_lint.config import Settings
+from capi_lint.context import Context as RuleContext
 
 # FileResult lives in model (plain data); importable from here as before.
 from capi_lint.model import FileResult, Finding, Hit, PointerParts, Selection, Severity
@@ -74,6 +75,11 @@ class Context:
 
     def option(self, code: str, name: str) -> Any:
         return self.settings.resolved_options[code][name]
+
+
+if TYPE_CHECKING:
+    # mypy proves that this context is the view rules are typed against.
+    _RULE_CONTEXT: type[RuleContext] = Context
 
 
 # A finding before it is located: rule, absolute pointer, where to locate, hit, event index.

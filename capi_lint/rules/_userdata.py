@@ -24,6 +24,7 @@ from socket import AF_INET, AF_INET6, inet_pton
 from typing import Any
 
 from capi_lint import schemas
+from capi_lint.context import Context
 from capi_lint.hashing import EMPTY_SHA256, PLACEHOLDER_HASHES, HashKind, classify, is_appendix
 
 __all__ = [
@@ -279,7 +280,7 @@ class UserData:
 
     # ------------------------------------------------------------------ region
 
-    def region(self, ctx: Any) -> str | None:
+    def region(self, ctx: Context) -> str | None:
         """Upper-case alpha-2 for national numbers, states and ZIPs, or None.
 
         The event's own ``country`` (raw or hashed) when all its values agree,
@@ -293,7 +294,7 @@ class UserData:
 _UNSET = object()
 
 
-def analyse(event: dict[str, Any], ctx: Any) -> UserData:
+def analyse(event: dict[str, Any], ctx: Context) -> UserData:
     """The (cached) :class:`UserData` of ``event``."""
     memo = ctx.memo
     found = memo.get(_KEY)
@@ -349,7 +350,7 @@ def resolve_region(hashed: list[Elem], default: str | None) -> str | None:
 _ZIP_PLUS4 = re.compile(r"\d{5}[\s\-\u2010-\u2015\u2212]+\d{4}")
 
 
-def us_context(ud: UserData, ctx: Any) -> bool:
+def us_context(ud: UserData, ctx: Context) -> bool:
     """The event is a US one: its region is US, or (no region) a raw ZIP+4 is sent."""
     region = ud.region(ctx)
     if region is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from capi_lint.context import Context
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, rule
 from capi_lint.rules._leads import CRM_ACTION_SOURCE, is_crm_event
@@ -43,7 +44,7 @@ def _indexes(indexes: list[int], limit: int = 5) -> str:
     Scope.EVENT,
     action_sources={"website"},
 )
-def offline_labelled_website(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def offline_labelled_website(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An offline event is labelled `action_source = website`.
 
     ## What it does
@@ -92,7 +93,7 @@ def offline_labelled_website(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
 
 
 @also("A001", Scope.DOCUMENT)
-def upload_fields_on_website(root: Any, ctx: Any) -> list[Hit] | None:
+def upload_fields_on_website(root: Any, ctx: Context) -> list[Hit] | None:
     if type(root) is not dict or ctx.kind != "request":
         return None
     found = [key for key in _UPLOAD_KEYS if _present_str(root.get(key))]
@@ -120,7 +121,7 @@ _APP_REQUIRED = ("advertiser_tracking_enabled", "extinfo")
 
 
 @rule("A002", "app-data-missing", Severity.ERROR, Scope.EVENT, action_sources={"app"})
-def app_data_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def app_data_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An app event lacks `app_data` or its required fields.
 
     ## What it does
@@ -173,7 +174,7 @@ _EXTINFO_VERSIONS = ("a2", "i2")
 
 
 @rule("A003", "extinfo-malformed", Severity.ERROR, Scope.EVENT)
-def extinfo_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def extinfo_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`app_data.extinfo` is not the 16-element array Meta expects.
 
     ## What it does
@@ -258,7 +259,7 @@ _FLAGS = ("advertiser_tracking_enabled", "application_tracking_enabled")
 
 
 @rule("A004", "tracking-flag-invalid", Severity.ERROR, Scope.EVENT)
-def tracking_flag_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def tracking_flag_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A tracking flag in `app_data` is not 0, 1, true or false.
 
     ## What it does
@@ -320,7 +321,7 @@ _STORE_KEYS = ("em", "ph", "madid")
     Scope.EVENT,
     action_sources={"physical_store"},
 )
-def physical_store_no_contact_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def physical_store_no_contact_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A store event has no email, phone or mobile advertiser ID.
 
     ## What it does
@@ -373,7 +374,7 @@ _WEB_FIELDS = ("client_ip_address", "client_user_agent", "fbc", "fbp")
     Scope.EVENT,
     action_sources={"business_messaging"},
 )
-def business_messaging_web_fields(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def business_messaging_web_fields(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A business-messaging event carries browser fields.
 
     ## What it does
@@ -433,7 +434,7 @@ _CHANNEL_IDS = {
     Scope.EVENT,
     action_sources={"business_messaging"},
 )
-def business_messaging_ids(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def business_messaging_ids(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A business-messaging event lacks its channel or the channel's identifiers.
 
     ## What it does
@@ -497,7 +498,7 @@ _CHAT_IDS = ("ctwa_clid", "page_scoped_user_id", "ig_sid")
 
 
 @rule("A008", "messaging-source-mismatch", Severity.WARNING, Scope.EVENT)
-def messaging_source_mismatch(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def messaging_source_mismatch(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """Messaging fields and `action_source` disagree.
 
     ## What it does
@@ -566,7 +567,7 @@ _BM_EVENTS = ["LeadSubmitted", "Purchase", "AddToCart", "InitiateCheckout", "Vie
     action_sources={"business_messaging"},
     options={"event-names": _BM_EVENTS},
 )
-def business_messaging_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def business_messaging_event_name(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A business-messaging event has a name Meta reportedly rejects there.
 
     ## What it does
@@ -615,7 +616,7 @@ def business_messaging_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] 
 
 
 @rule("A010", "crm-event-not-system-generated", Severity.WARNING, Scope.EVENT)
-def crm_event_not_system_generated(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def crm_event_not_system_generated(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event is not `action_source = system_generated`.
 
     ## What it does
@@ -674,7 +675,7 @@ _NOT_APP_SOURCES = frozenset({"website", "email"})
     Scope.EVENT,
     action_sources=_NOT_APP_SOURCES,
 )
-def app_event_wrong_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def app_event_wrong_source(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An app event is labelled `website` or `email`.
 
     ## What it does

@@ -23,6 +23,7 @@ from array import array
 from operator import itemgetter
 from typing import Any
 
+from capi_lint.context import Context
 from capi_lint.hashing import is_valid_hash
 from capi_lint.mask import mask
 from capi_lint.model import Hit, Severity
@@ -48,7 +49,7 @@ def _extra(count: int, indexes: list[int], **more: Any) -> dict[str, Any]:
 
 def _seconds(event: dict[str, Any]) -> int | None:
     """event_time as plausible whole seconds (not ms, not negative), else None."""
-    value = event.get("event_time")
+    value: Any = event.get("event_time")  # a JSON value, dispatched on its exact type
     kind = type(value)
     if kind is float and value.is_integer():
         value = int(value)
@@ -164,7 +165,7 @@ class LowPiiRate:
 
     __slots__ = ("_options", "count", "indexes", "missing", "raw")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.raw = ctx.settings.pii == "raw"
         self.count = 0
         self.missing = 0
@@ -248,7 +249,7 @@ class SameValueEverywhere:
 
     __slots__ = ("count", "differs", "first", "fixed", "indexes", "minimum")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.minimum = ctx.option("B002", "min-values")
         self.fixed = frozenset(ctx.option("B002", "fixed-price-events"))
         self.count = 0
@@ -441,7 +442,7 @@ class SingleTimeOfDay:
 
     __slots__ = ("count", "minimum", "share", "tods")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.minimum = ctx.option("B003", "min-events")
         self.share = ctx.option("B003", "min-distinct-share")
         self.count = 0
@@ -518,7 +519,7 @@ class SharedEventTime:
 
     __slots__ = ("count", "minimum", "share", "times")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.minimum = ctx.option("B004", "min-events")
         self.share = ctx.option("B004", "max-share")
         self.count = 0
@@ -608,7 +609,7 @@ class DuplicateOrderId:
 
     __slots__ = ("count", "indexes", "pair", "seen")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         #: hash((order_id, event_name, item_number)) -> index of its first event.
         self.seen = RecentKeys(ctx.option("B005", "window"))
         self.count = 0
@@ -737,7 +738,7 @@ class SharedIpManyUsers:
 
     __slots__ = ("first", "flagged", "ips", "minimum")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.minimum = ctx.option("B006", "min-users")
         #: IP -> (index, external_id, em, fbp) of its first event, until a second one.
         self.first = RecentKeys(ctx.option("B006", "window"))

@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from capi_lint.context import Context
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._leads import CRM_SOURCE, is_crm_event, says_crm
@@ -79,7 +80,7 @@ def _custom(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @rule("C001", "purchase-missing-value", Severity.ERROR, Scope.EVENT)
-def purchase_missing_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def purchase_missing_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Purchase has no `custom_data.value`.
 
     ## What it does
@@ -129,7 +130,7 @@ def purchase_missing_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("C002", "purchase-missing-currency", Severity.ERROR, Scope.EVENT)
-def purchase_missing_currency(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def purchase_missing_currency(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Purchase has no `custom_data.currency`.
 
     ## What it does
@@ -180,7 +181,7 @@ def purchase_missing_currency(event: dict[str, Any], ctx: Any) -> list[Hit] | No
 
 
 @rule("C003", "invalid-currency", Severity.ERROR, Scope.EVENT)
-def invalid_currency(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def invalid_currency(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`currency` is not an ISO 4217 code.
 
     ## What it does
@@ -278,7 +279,7 @@ def _number_problem(value: Any) -> tuple[str, str | None] | None:
 
 
 @rule("C004", "numeric-field-not-number", Severity.ERROR, Scope.EVENT)
-def numeric_field_not_number(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def numeric_field_not_number(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A numeric `custom_data` field is not a JSON number.
 
     ## What it does
@@ -387,7 +388,7 @@ def numeric_field_not_number(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
     Scope.EVENT,
     options={"refund-events": ["Refund"]},
 )
-def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def value_implausible(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`value` is negative, or `value` and `currency` are not sent together.
 
     ## What it does
@@ -433,7 +434,7 @@ def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     custom = event.get("custom_data")
     if type(custom) is not dict:
         return None
-    value = custom.get("value")
+    value: Any = custom.get("value")  # a JSON value, dispatched on its exact type
     currency = custom.get("currency")
     if value is None and currency is None:
         return None
@@ -482,7 +483,7 @@ def value_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("C006", "contents-invalid", Severity.WARNING, Scope.EVENT)
-def contents_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def contents_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`contents` is not a list of items with an `id` and a positive quantity.
 
     ## What it does
@@ -570,7 +571,7 @@ def contents_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("C007", "content-ids-invalid", Severity.WARNING, Scope.EVENT)
-def content_ids_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def content_ids_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`content_ids` is not a non-empty array of IDs.
 
     ## What it does
@@ -655,7 +656,7 @@ def _enum_hit(where: tuple[Any, ...], name: str, value: str, allowed: tuple[str,
 
 
 @rule("C008", "enum-invalid", Severity.WARNING, Scope.EVENT)
-def enum_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def enum_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`content_type` or `delivery_category` is not one of Meta's values.
 
     ## What it does
@@ -737,7 +738,7 @@ def _same_order(ids: list[Any], contents: list[Any]) -> bool:
 
 
 @rule("C009", "contents-mismatch", Severity.INFO, Scope.EVENT)
-def contents_mismatch(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def contents_mismatch(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`content_ids`, `contents` and `num_items` disagree.
 
     ## What it does
@@ -795,7 +796,7 @@ def contents_mismatch(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
                 )
             ]
     if type(num_items) is int:
-        quantities = [item.get("quantity") for item in contents if type(item) is dict]
+        quantities: list[Any] = [item.get("quantity") for item in contents if type(item) is dict]
         if len(quantities) == len(contents) and all(type(q) is int for q in quantities):
             total = sum(quantities)
             if total != num_items:
@@ -812,7 +813,7 @@ def contents_mismatch(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("C010", "order-id-suspicious", Severity.WARNING, Scope.EVENT)
-def order_id_suspicious(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def order_id_suspicious(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`order_id` is empty, a placeholder, an unrendered template or padded.
 
     ## What it does
@@ -866,7 +867,7 @@ def order_id_suspicious(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("C011", "crm-event-source-missing", Severity.WARNING, Scope.EVENT)
-def crm_event_source_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def crm_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event lacks `custom_data.event_source: "crm"`.
 
     ## What it does
@@ -927,7 +928,7 @@ def crm_event_source_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | Non
 
 
 @rule("C012", "crm-lead-event-source-missing", Severity.WARNING, Scope.EVENT)
-def crm_lead_event_source_missing(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def crm_lead_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event does not name its CRM in `lead_event_source`.
 
     ## What it does

@@ -10,6 +10,7 @@ from socket import AF_INET, AF_INET6, inet_pton
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from capi_lint.context import Context
 from capi_lint.hashing import is_appendix
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, rule
@@ -28,7 +29,7 @@ from capi_lint.rules._util import mask, reference_time
 
 
 @rule("U001", "missing-user-data", Severity.ERROR, Scope.EVENT)
-def missing_user_data(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def missing_user_data(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `user_data`.
 
     ## What it does
@@ -63,7 +64,7 @@ def missing_user_data(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("U002", "no-identifier", Severity.ERROR, Scope.EVENT)
-def no_identifier(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def no_identifier(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`user_data` holds no customer information at all.
 
     ## What it does
@@ -126,7 +127,7 @@ _SPLIT_AS = {
 
 
 @rule("U003", "invalid-key-combination", Severity.ERROR, Scope.EVENT)
-def invalid_key_combination(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def invalid_key_combination(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The customer information is only one of Meta's invalid combinations.
 
     ## What it does
@@ -181,7 +182,7 @@ def invalid_key_combination(event: dict[str, Any], ctx: Any) -> list[Hit] | None
 
 
 @rule("U004", "empty-value", Severity.WARNING, Scope.EVENT)
-def empty_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def empty_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A `user_data` key is sent with an empty value.
 
     ## What it does
@@ -321,7 +322,7 @@ def _ip_problem_slow(value: str) -> tuple[str | None, str | None]:
     if _V4_PORT.fullmatch(value):
         return "has a port after the address", None
     try:
-        address = ipaddress.ip_address(value)
+        parsed = ipaddress.ip_address(value)
     except ValueError:
         if _has_address_prefix(value):
             return (
@@ -332,7 +333,7 @@ def _ip_problem_slow(value: str) -> tuple[str | None, str | None]:
         if _HOSTNAME.fullmatch(value) and any(ch.isalpha() for ch in value):
             return "is a host name, not an IP address", None
         return "is not a valid IPv4 or IPv6 address", None
-    return None, _non_public(address.packed)
+    return None, _non_public(parsed.packed)
 
 
 def _has_address_prefix(value: str) -> bool:
@@ -346,7 +347,7 @@ def _has_address_prefix(value: str) -> bool:
     return False
 
 
-def _ip_verdict(event: dict[str, Any], ctx: Any) -> tuple[str | None, str | None] | None:
+def _ip_verdict(event: dict[str, Any], ctx: Context) -> tuple[str | None, str | None] | None:
     """`ip_problem` of the event's `client_ip_address`, once per event (U005, U006)."""
     memo = ctx.memo
     if "ip" in memo:
@@ -367,7 +368,7 @@ def _ip(event: dict[str, Any]) -> str | None:
 
 
 @rule("U005", "invalid-ip", Severity.WARNING, Scope.EVENT)
-def invalid_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def invalid_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`client_ip_address` is not one IP address.
 
     ## What it does
@@ -417,7 +418,7 @@ def invalid_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("U006", "non-public-ip", Severity.WARNING, Scope.EVENT)
-def non_public_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def non_public_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`client_ip_address` is not a public address.
 
     ## What it does
@@ -462,7 +463,7 @@ def non_public_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("U007", "website-missing-ip", Severity.WARNING, Scope.EVENT, action_sources={"website"})
-def website_missing_ip(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def website_missing_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A website event has no `client_ip_address`.
 
     ## What it does
@@ -547,7 +548,7 @@ _UA_LIBRARIES = (
 
 
 @rule("U008", "invalid-user-agent", Severity.WARNING, Scope.EVENT)
-def invalid_user_agent(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def invalid_user_agent(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`client_user_agent` is not a browser's user agent.
 
     ## What it does
@@ -609,7 +610,7 @@ def invalid_user_agent(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 # --------------------------------------------------------------------------- U009–U013
 
 
-def _cookie(event: dict[str, Any], key: str, ctx: Any) -> tuple[str, Any] | None:
+def _cookie(event: dict[str, Any], key: str, ctx: Context) -> tuple[str, Any] | None:
     """(value, parsed) of the event's `fbc` / `fbp`, parsed once per event."""
     memo = ctx.memo
     slot = _COOKIE_SLOT[key]
@@ -631,7 +632,7 @@ _COOKIE_SLOT = {"fbc": "fbc cookie", "fbp": "fbp cookie"}
 
 
 def _cookie_format(
-    event: dict[str, Any], ctx: Any, key: str, code: str, fix: str
+    event: dict[str, Any], ctx: Context, key: str, code: str, fix: str
 ) -> list[Hit] | None:
     """U009 / U013: the cookie's shape, or a creation time in the future."""
     found = _cookie(event, key, ctx)
@@ -643,7 +644,7 @@ def _cookie_format(
     return [Hit(("user_data", key), f"`user_data.{key}` {problem}", fix)]
 
 
-def _future(parsed: Any, event: dict[str, Any], ctx: Any, code: str) -> str | None:
+def _future(parsed: Any, event: dict[str, Any], ctx: Context, code: str) -> str | None:
     """A creation time after the event happened (whatever the date), or after
     the reference time (only when there is one)."""
     created = parsed.created_ms
@@ -676,7 +677,7 @@ def _span(seconds: int) -> str:
     options={"future-tolerance-seconds": 86_400},
     needs_now=NeedsNow.PARTLY,
 )
-def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def fbc_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`fbc` is not `fb.<index>.<creation time ms>.<fbclid>[.<appendix>]`.
 
     ## What it does
@@ -728,7 +729,7 @@ def fbc_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("U010", "fbc-double-wrapped", Severity.ERROR, Scope.EVENT)
-def fbc_double_wrapped(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def fbc_double_wrapped(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`fbc` wraps a complete cookie value again.
 
     ## What it does
@@ -791,7 +792,7 @@ def _event_url(event: dict[str, Any]) -> str | None:
 
 
 @rule("U011", "fbclid-modified", Severity.WARNING, Scope.EVENT)
-def fbclid_modified(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def fbclid_modified(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The fbclid inside `fbc` looks modified.
 
     ## What it does
@@ -853,7 +854,7 @@ def fbclid_modified(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("U012", "fbc-missing-with-fbclid", Severity.WARNING, Scope.EVENT)
-def fbc_missing_with_fbclid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def fbc_missing_with_fbclid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The page URL carries an `fbclid` but the event has no `fbc`.
 
     ## What it does
@@ -910,7 +911,7 @@ def fbc_missing_with_fbclid(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     options={"future-tolerance-seconds": 86_400},
     needs_now=NeedsNow.PARTLY,
 )
-def fbp_malformed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def fbp_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`fbp` is not `fb.<index>.<creation time ms>.<random number>[.<appendix>]`.
 
     ## What it does
@@ -960,7 +961,7 @@ _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 @rule("U014", "madid-invalid", Severity.WARNING, Scope.EVENT)
-def madid_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def madid_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`madid` is not a mobile advertiser ID.
 
     ## What it does
@@ -1029,7 +1030,7 @@ def _lead_id_problem(value: Any) -> str | None:
 
 
 @rule("U015", "lead-id-invalid", Severity.ERROR, Scope.EVENT)
-def lead_id_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def lead_id_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`user_data.lead_id` is not a 15- or 16-digit Meta lead ID.
 
     ## What it does

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from capi_lint.context import Context
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._util import WINDOW, RecentKeys, is_present
@@ -89,7 +90,7 @@ def _id_key(value: Any) -> str | None:
 
 
 @rule("D001", "no-dedup-key", Severity.WARNING, Scope.EVENT, action_sources=_PAIRED_SOURCES)
-def no_dedup_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def no_dedup_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A website or app event has neither `event_id` nor `external_id` + `fbp`.
 
     ## What it does
@@ -143,7 +144,7 @@ def no_dedup_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("D002", "missing-event-id", Severity.INFO, Scope.EVENT)
-def missing_event_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def missing_event_id(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `event_id`.
 
     ## What it does
@@ -279,7 +280,7 @@ class DuplicateEventId:
 
     __slots__ = ("batch", "path_no", "seen", "store")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         #: hash((event_id, event_name)) -> index of its first event.
         self.seen = RecentKeys(ctx.option("D003", "window"))
         self.store: _Store | None = None
@@ -436,7 +437,7 @@ class EventIdReused:
 
     __slots__ = ("first", "names", "reported")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         #: event_id -> (index, event_name, user values) of its first event.
         self.first = RecentKeys(ctx.option("D004", "window"))
         #: event_id -> distinct names, only for IDs seen more than once.
@@ -484,7 +485,7 @@ class EventIdReused:
 
 
 @rule("D005", "event-id-suspicious", Severity.WARNING, Scope.EVENT)
-def event_id_suspicious(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def event_id_suspicious(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_id` is empty, a placeholder, an unrendered template or not a string.
 
     ## What it does
@@ -586,7 +587,7 @@ class IdenticalEventsNoId:
 
     __slots__ = ("seen",)
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         #: hash of the compared fields -> index of the first such event.
         self.seen = RecentKeys(ctx.option("D006", "window"))
 

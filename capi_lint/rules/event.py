@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from capi_lint.context import Context
 from capi_lint.mask import mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, also, rule
@@ -84,7 +85,7 @@ def _time_value(event: dict[str, Any]) -> int | None:
     the type), so `"1763800000000"` is still milliseconds and `"1631210000"`
     is still as old as its value.
     """
-    value = event.get("event_time")
+    value: Any = event.get("event_time")  # a JSON value, dispatched on its exact type
     kind = type(value)
     if kind is int:
         return value
@@ -100,7 +101,7 @@ def _is_sub_second(value: int) -> bool:
 
 
 @rule("E001", "missing-event-name", Severity.ERROR, Scope.EVENT)
-def missing_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def missing_event_name(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `event_name`.
 
     ## What it does
@@ -136,7 +137,7 @@ def missing_event_name(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("E002", "event-name-case-variant", Severity.WARNING, Scope.EVENT)
-def event_name_case_variant(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def event_name_case_variant(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_name` is a misspelt standard event name.
 
     ## What it does
@@ -185,7 +186,7 @@ def event_name_case_variant(event: dict[str, Any], ctx: Any) -> list[Hit] | None
 
 
 @rule("E003", "missing-event-time", Severity.ERROR, Scope.EVENT)
-def missing_event_time(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def missing_event_time(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `event_time`.
 
     ## What it does
@@ -216,7 +217,7 @@ def missing_event_time(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("E004", "event-time-not-integer", Severity.ERROR, Scope.EVENT)
-def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def event_time_not_integer(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is not an integer.
 
     ## What it does
@@ -307,7 +308,7 @@ def event_time_not_integer(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("E005", "event-time-milliseconds", Severity.ERROR, Scope.EVENT)
-def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def event_time_milliseconds(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is in milliseconds (or microseconds), not seconds.
 
     ## What it does
@@ -366,7 +367,7 @@ def event_time_milliseconds(event: dict[str, Any], ctx: Any) -> list[Hit] | None
     options={"max-age-days": 7, "physical-store-max-age-days": 62},
     needs_now=NeedsNow.PARTLY,
 )
-def event_time_too_old(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def event_time_too_old(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is older than Meta accepts.
 
     ## What it does
@@ -442,7 +443,7 @@ class OldestBeforeNewest:
 
     __slots__ = ("active", "newest", "oldest", "windows")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         # With a reference time the event check judges every event; a JSON
         # Lines file of events is a log spanning any time, not one request.
         self.active = ctx.now is None and ctx.kind in ("request", "array")
@@ -502,7 +503,7 @@ class OldestBeforeNewest:
     options={"tolerance-seconds": 60},
     needs_now=NeedsNow.YES,
 )
-def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def event_time_in_future(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is in the future.
 
     ## What it does
@@ -531,6 +532,8 @@ def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     - Meta, Server event parameters: {SE}
     - Evidence: reported by third parties; capi-lint's inference, not stated by Meta.
     """
+    if ctx.now is None:  # not called without one (NeedsNow.YES); narrows the type
+        return None
     value = _time_value(event)
     if value is None or _is_sub_second(value):
         return None
@@ -550,7 +553,7 @@ def event_time_in_future(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("E008", "event-time-delayed", Severity.INFO, Scope.EVENT, needs_now=NeedsNow.YES)
-def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def event_time_delayed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event is sent long after it happened.
 
     ## What it does
@@ -578,6 +581,8 @@ def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     - Meta, End-to-end implementation guide: {E2E}
     - Evidence: stated in Meta's documentation.
     """
+    if ctx.now is None:  # not called without one (NeedsNow.YES); narrows the type
+        return None
     value = _time_value(event)
     if value is None or _is_sub_second(value):
         return None
@@ -609,7 +614,7 @@ def event_time_delayed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("E009", "missing-action-source", Severity.ERROR, Scope.EVENT)
-def missing_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def missing_action_source(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `action_source`.
 
     ## What it does
@@ -647,7 +652,7 @@ def missing_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("E010", "invalid-action-source", Severity.ERROR, Scope.EVENT)
-def invalid_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def invalid_action_source(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`action_source` is not one of Meta's values.
 
     ## What it does
@@ -696,7 +701,7 @@ def invalid_action_source(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("E011", "website-missing-required", Severity.ERROR, Scope.EVENT, action_sources={"website"})
-def website_missing_required(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def website_missing_required(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A website event lacks `event_source_url` or `client_user_agent`.
 
     ## What it does
@@ -770,7 +775,7 @@ def _url_problem(url: str) -> str | None:
 
 
 @rule("E012", "invalid-url", Severity.WARNING, Scope.EVENT)
-def invalid_url(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def invalid_url(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_source_url` or `referrer_url` is not an absolute web URL.
 
     ## What it does
@@ -821,7 +826,7 @@ _DPO_STATES = frozenset({0, 1000})
 
 
 @rule("E013", "dpo-invalid", Severity.WARNING, Scope.EVENT)
-def dpo_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def dpo_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """Data processing options are inconsistent or undocumented.
 
     ## What it does
@@ -937,7 +942,7 @@ def implausible_original_time(value: int) -> bool:
 
 
 @rule("E014", "original-event-time-implausible", Severity.ERROR, Scope.EVENT)
-def original_event_time_implausible(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def original_event_time_implausible(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`original_event_data.event_time` is not a Unix time in seconds.
 
     ## What it does
@@ -985,7 +990,7 @@ def original_event_time_implausible(event: dict[str, Any], ctx: Any) -> list[Hit
 
 
 @rule("E015", "append-event-outside-window", Severity.WARNING, Scope.EVENT)
-def append_event_outside_window(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def append_event_outside_window(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An AppendAttribution/AppendValue event is earlier than, or too late after, its original.
 
     ## What it does
@@ -1056,7 +1061,7 @@ def append_event_outside_window(event: dict[str, Any], ctx: Any) -> list[Hit] | 
 
 
 @rule("E016", "append-original-event-incomplete", Severity.ERROR, Scope.EVENT)
-def append_original_event_incomplete(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def append_original_event_incomplete(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An AppendAttribution/AppendValue event does not identify its original event.
 
     ## What it does

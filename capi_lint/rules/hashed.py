@@ -17,10 +17,12 @@ are judged the same way in both modes, except H007 (hashed mode only).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from capi_lint.context import Context
 from capi_lint.hashing import (
     EMPTY_SHA256,
     GENDER_HASHES,
@@ -73,7 +75,7 @@ FIELD_NAMES = {
 }
 
 
-def _hashed_mode(ctx: Any) -> bool:
+def _hashed_mode(ctx: Context) -> bool:
     return ctx.settings.pii != "raw"
 
 
@@ -110,7 +112,7 @@ def _describe_raw(key: str, value: str) -> tuple[str, str]:
 
 
 @rule("H001", "unhashed-value", Severity.ERROR, Scope.EVENT, fixable=True)
-def unhashed_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def unhashed_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed field holds a raw value instead of a SHA-256 hash.
 
     ## What it does
@@ -169,7 +171,7 @@ def unhashed_value(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 # --------------------------------------------------------------------------- H002–H005
 
 
-def _odd_elements(ud: Any, ctx: Any, with_external_id: bool = True) -> list[Elem]:
+def _odd_elements(ud: Any, ctx: Context, with_external_id: bool = True) -> list[Elem]:
     """Hashed-field elements (hashed mode only) plus external_id elements."""
     out: list[Elem] = []
     if ud.odd and _hashed_mode(ctx):
@@ -180,7 +182,7 @@ def _odd_elements(ud: Any, ctx: Any, with_external_id: bool = True) -> list[Elem
 
 
 @rule("H002", "uppercase-hash", Severity.WARNING, Scope.EVENT, fixable=True)
-def uppercase_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def uppercase_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A SHA-256 hash is written in uppercase hex.
 
     ## What it does
@@ -225,7 +227,7 @@ def uppercase_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("H003", "wrong-digest-length", Severity.ERROR, Scope.EVENT)
-def wrong_digest_length(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def wrong_digest_length(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed field holds an MD5, SHA-1 or SHA-512 digest.
 
     ## What it does
@@ -273,7 +275,7 @@ def wrong_digest_length(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     return hits
 
 
-def _special(ud: Any, ctx: Any) -> list[Elem]:
+def _special(ud: Any, ctx: Context) -> list[Elem]:
     if not ud.special:
         return []
     if _hashed_mode(ctx):
@@ -286,7 +288,7 @@ def _part(value: str) -> str:
 
 
 @rule("H004", "empty-string-hash", Severity.ERROR, Scope.EVENT)
-def empty_string_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def empty_string_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed value is the SHA-256 of the empty string.
 
     ## What it does
@@ -360,7 +362,7 @@ def _placeholder(key: str, value: str) -> str | None:
 
 
 @rule("H005", "placeholder-hash", Severity.WARNING, Scope.EVENT)
-def placeholder_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def placeholder_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed value is the hash of a placeholder such as `null` or `undefined`.
 
     ## What it does
@@ -412,7 +414,7 @@ def placeholder_hash(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("H006", "hash-in-raw-only-field", Severity.ERROR, Scope.EVENT)
-def hash_in_raw_only_field(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def hash_in_raw_only_field(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A never-hash key holds a hex digest.
 
     ## What it does
@@ -461,7 +463,7 @@ def hash_in_raw_only_field(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("H007", "external-id-unhashed", Severity.INFO, Scope.EVENT)
-def external_id_unhashed(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def external_id_unhashed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`external_id` is sent unhashed.
 
     ## What it does
@@ -512,7 +514,7 @@ _APPENDIX_HELP = "a parameter-builder appendix is 2 or 8 base64url characters"
 
 
 @rule("H008", "unknown-appendix", Severity.WARNING, Scope.EVENT)
-def unknown_appendix(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def unknown_appendix(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A value ends in a suffix that is not a parameter-builder appendix.
 
     ## What it does
@@ -555,12 +557,12 @@ def unknown_appendix(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
     data = ud.data
     if data is not None:
         for key in ("fbc", "fbp"):
-            value = data.get(key)
-            if type(value) is not str or value.count(".") != 4:
+            cookie = data.get(key)
+            if type(cookie) is not str or cookie.count(".") != 4:
                 continue
-            parsed = parse_cookie(key, value)
+            parsed = parse_cookie(key, cookie)
             if parsed is not None and parsed.bad_appendix:
-                suffix = value.rsplit(".", 1)[1]
+                suffix = cookie.rsplit(".", 1)[1]
                 hits.append(
                     Hit(
                         ("user_data", key),
@@ -610,7 +612,7 @@ class InconsistentHashing:
     - Evidence: stated in Meta's documentation; reported by third parties (RudderStack #5351).
     """
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.hashed_mode = _hashed_mode(ctx)
         #: field -> [first index where hashed, first index where raw, reported]
@@ -706,7 +708,7 @@ def _known_wrong() -> dict[str, dict[str, str]]:
     return {"country": country, "ge": gender, "st": state}
 
 
-_VALUE_SETS = {
+_VALUE_SETS: dict[str, tuple[str, Callable[[], frozenset[str]]]] = {
     "ge": ("the hash of `m` or `f`", lambda: GENDER_HASHES),
     "country": ("the hash of a lowercase ISO 3166-1 alpha-2 code", country_hashes),
     "st": ("the hash of a lowercase US state code", us_state_hashes),
@@ -720,7 +722,7 @@ _VALUE_SETS = {
     Scope.EVENT,
     options={"check-us-states": False},
 )
-def hash_outside_value_set(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def hash_outside_value_set(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed `ge` or `country` is not the hash of any allowed value.
 
     ## What it does
@@ -806,7 +808,7 @@ _VALUE_FIX = {
 
 
 @rule("H011", "pii-in-external-id", Severity.WARNING, Scope.EVENT)
-def pii_in_external_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def pii_in_external_id(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`external_id` is a plain email address or phone number.
 
     ## What it does
@@ -864,7 +866,7 @@ def pii_in_external_id(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("H012", "hash-in-raw-mode", Severity.WARNING, Scope.EVENT)
-def hash_in_raw_mode(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def hash_in_raw_mode(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """In `--pii raw` mode, a hashed field already holds a digest.
 
     ## What it does
@@ -982,7 +984,7 @@ def _url_contacts(path: tuple[Any, ...], url: str) -> list[Hit] | None:
 
 
 @rule("H013", "contact-data-outside-user-data", Severity.WARNING, Scope.EVENT)
-def contact_data_outside_user_data(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def contact_data_outside_user_data(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A plain email address or phone number is sent outside `user_data`.
 
     ## What it does

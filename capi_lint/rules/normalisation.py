@@ -18,6 +18,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from capi_lint.context import Context
 from capi_lint.hashing import HashKind
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, rule
@@ -134,7 +135,7 @@ def _trunk_zero(value: str, norm: str) -> bool:
     return False
 
 
-def _phone(value: str, ud: Any, ctx: Any, found: Found) -> None:
+def _phone(value: str, ud: Any, ctx: Context, found: Found) -> None:
     junk = _phone_junk(value)
     if junk:
         found["N003"] = (
@@ -181,7 +182,7 @@ def _phone(value: str, ud: Any, ctx: Any, found: Found) -> None:
         )
 
 
-def _state(value: str, ud: Any, ctx: Any, found: Found) -> str | None:
+def _state(value: str, ud: Any, ctx: Context, found: Found) -> str | None:
     s = value.strip()
     two_letters = len(s) == 2 and s.isalpha()
     if us_context(ud, ctx):
@@ -219,7 +220,7 @@ def _state(value: str, ud: Any, ctx: Any, found: Found) -> str | None:
     return norm
 
 
-def _zip(value: str, ud: Any, ctx: Any, found: Found) -> str | None:
+def _zip(value: str, ud: Any, ctx: Context, found: Found) -> str | None:
     s = value.strip()
     us = us_context(ud, ctx)
     norm, reason = normalise("zp", value, "US" if us else ud.region(ctx))
@@ -270,7 +271,7 @@ def _gender(value: str, found: Found) -> str | None:
     return None
 
 
-def _dob(value: str, ctx: Any, found: Found) -> str | None:
+def _dob(value: str, ctx: Context, found: Found) -> str | None:
     s = value.strip()
     norm, reason = normalise("db", value, None)
     if reason is not None:
@@ -289,7 +290,7 @@ def _dob(value: str, ctx: Any, found: Found) -> str | None:
     return norm
 
 
-def _dob_part(key: str, value: str, ctx: Any, found: Found) -> str | None:
+def _dob_part(key: str, value: str, ctx: Context, found: Found) -> str | None:
     norm, reason = normalise(key, value, None)
     what = _SPLIT_DOB[key]
     if reason is not None:
@@ -304,7 +305,7 @@ def _dob_part(key: str, value: str, ctx: Any, found: Found) -> str | None:
     return norm
 
 
-def _check_value(key: str, value: str, ud: Any, ctx: Any) -> Found:
+def _check_value(key: str, value: str, ud: Any, ctx: Context) -> Found:
     found: Found = {}
     norm: str | None
     if key == "em":
@@ -356,7 +357,7 @@ def _change(key: str, value: str, norm: str) -> str:
     return ", ".join(parts) or "it differs from its normalised form"
 
 
-def _get(ud: Any, ctx: Any, code: str) -> list[Hit] | None:
+def _get(ud: Any, ctx: Context, code: str) -> list[Hit] | None:
     """The hits of N rule ``code`` for this event; all N rules are computed on first use."""
     found = ud.n_hits
     if found is None:
@@ -374,7 +375,7 @@ def _get(ud: Any, ctx: Any, code: str) -> list[Hit] | None:
 
 
 @rule("N001", "email-invalid", Severity.WARNING, Scope.EVENT)
-def email_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def email_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `em` is not an email address Meta can match.
 
     ## What it does
@@ -406,7 +407,7 @@ def email_invalid(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N002", "phone-not-international", Severity.WARNING, Scope.EVENT)
-def phone_not_international(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def phone_not_international(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `ph` has no country code, or is not a valid international number.
 
     ## What it does
@@ -446,7 +447,7 @@ def phone_not_international(event: dict[str, Any], ctx: Any) -> list[Hit] | None
 
 
 @rule("N003", "phone-junk", Severity.INFO, Scope.EVENT)
-def phone_junk(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def phone_junk(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `ph` contains letters, an extension, `tel:`, dots or non-ASCII digits.
 
     ## What it does
@@ -479,7 +480,7 @@ def phone_junk(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N004", "state-not-code", Severity.WARNING, Scope.EVENT)
-def state_not_code(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def state_not_code(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `st` is not a two-letter state code (US) or has spaces/punctuation.
 
     ## What it does
@@ -515,7 +516,7 @@ def state_not_code(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N005", "country-not-alpha2", Severity.WARNING, Scope.EVENT)
-def country_not_alpha2(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def country_not_alpha2(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `country` is not an ISO 3166-1 alpha-2 code.
 
     ## What it does
@@ -547,7 +548,7 @@ def country_not_alpha2(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N006", "dob-not-yyyymmdd", Severity.WARNING, Scope.EVENT, needs_now=NeedsNow.PARTLY)
-def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def dob_not_yyyymmdd(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `db` is not a `YYYYMMDD` date of birth.
 
     ## What it does
@@ -582,7 +583,7 @@ def dob_not_yyyymmdd(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N007", "gender-not-m-f", Severity.WARNING, Scope.EVENT)
-def gender_not_m_f(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def gender_not_m_f(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `ge` is not `m` or `f`.
 
     ## What it does
@@ -612,7 +613,7 @@ def gender_not_m_f(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N008", "zip-format", Severity.INFO, Scope.EVENT)
-def zip_format(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def zip_format(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `zp` has spaces, a dash or a US ZIP+4.
 
     ## What it does
@@ -645,7 +646,7 @@ def zip_format(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N009", "not-nfc", Severity.WARNING, Scope.EVENT)
-def not_nfc(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def not_nfc(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw text value is not in Unicode NFC.
 
     ## What it does
@@ -678,7 +679,7 @@ def not_nfc(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @rule("N010", "not-normalised", Severity.INFO, Scope.EVENT)
-def not_normalised(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def not_normalised(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw value would change under Meta's documented normalisation.
 
     ## What it does

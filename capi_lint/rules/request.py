@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
 import orjson
 
+from capi_lint.context import Context
 from capi_lint.mask import mask
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
@@ -30,7 +32,7 @@ _TAG_AGENT = re.compile(r"(?:stape-)?gtmss-\d+\.\d+\.\d+(?:-\d+\.\d+\.\d+)?(?:-e
     Scope.DOCUMENT,
     options={"allow": []},
 )
-def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
+def partner_agent_format(root: Any, ctx: Context) -> list[Hit] | None:
     """`partner_agent` does not follow `<partner>_<major>_<minor>`.
 
     ## What it does
@@ -105,7 +107,7 @@ def partner_agent_format(root: Any, ctx: Any) -> list[Hit] | None:
     Scope.DOCUMENT,
     options={"test-paths": []},
 )
-def test_event_code_present(root: Any, ctx: Any) -> list[Hit] | None:
+def test_event_code_present(root: Any, ctx: Context) -> list[Hit] | None:
     """The request still carries `test_event_code`.
 
     ## What it does
@@ -234,7 +236,7 @@ def _event_suspect(event: Any) -> bool:
     return type(url) is str and "ccess_token" in url
 
 
-def _suspect(root: Any, ctx: Any) -> bool:
+def _suspect(root: Any, ctx: Context) -> bool:
     """Cheap test before the walk: a token-shaped ``EAA`` anywhere in the
     serialised document, or a credential key in the request, an event,
     ``user_data``, ``custom_data`` or ``app_data``, or ``access_token`` in an
@@ -348,7 +350,7 @@ def _string_hit(value: str, where: tuple[Any, ...], hits: list[Hit]) -> None:
 
 
 @rule("R003", "credential-in-payload", Severity.ERROR, Scope.DOCUMENT)
-def credential_in_payload(root: Any, ctx: Any) -> list[Hit] | None:
+def credential_in_payload(root: Any, ctx: Context) -> list[Hit] | None:
     """The payload contains an access token or app secret proof.
 
     ## What it does
@@ -398,6 +400,8 @@ def credential_in_payload(root: Any, ctx: Any) -> list[Hit] | None:
     if envelope is None or not envelope.has_encoded:
         return _credential_hits(root, frozenset()) or None
     # Events decoded from JSON strings are walked decoded, not as the strings.
+    skip: frozenset[tuple[Any, ...]]
+    decoded: Sequence[int]
     if envelope.encoded:
         skip = frozenset({("data",)})
         decoded = range(len(envelope.events))
@@ -458,7 +462,7 @@ class BatchRejectedByOneEvent:
 
     __slots__ = ("count", "kind")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.count = 0
         self.kind = ctx.kind
 

@@ -11,6 +11,7 @@ import difflib
 from typing import Any
 
 from capi_lint import schemas
+from capi_lint.context import Context
 from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, declare, rule
@@ -440,7 +441,7 @@ def _owned(where: tuple[Any, ...]) -> bool:
     )
 
 
-def _problems(event: dict[str, Any], ctx: Any) -> list[schemas.SchemaProblem]:
+def _problems(event: dict[str, Any], ctx: Context) -> list[schemas.SchemaProblem]:
     memo = ctx.memo
     found = memo.get("schema")
     if found is None:
@@ -452,7 +453,7 @@ def _problems(event: dict[str, Any], ctx: Any) -> list[schemas.SchemaProblem]:
     return found
 
 
-def _request_problems(root: Any, ctx: Any) -> list[schemas.SchemaProblem]:
+def _request_problems(root: Any, ctx: Context) -> list[schemas.SchemaProblem]:
     if ctx.kind != "request" or not isinstance(root, dict):
         return []
     top = {k: v for k, v in root.items() if k != "data"}
@@ -494,7 +495,7 @@ def _q(key: str | None) -> str:
 
 
 @rule("S009", "unknown-key", Severity.ERROR, Scope.EVENT)
-def unknown_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def unknown_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A key that Meta does not know.
 
     ## What it does
@@ -534,7 +535,7 @@ def unknown_key(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @also("S009", Scope.DOCUMENT)
-def unknown_request_key(root: Any, ctx: Any) -> list[Hit] | None:
+def unknown_request_key(root: Any, ctx: Context) -> list[Hit] | None:
     problems = _request_problems(root, ctx)
     return _unknown_hits(problems) if problems else None
 
@@ -569,7 +570,7 @@ _EXPECTED = {
 
 
 @rule("S010", "wrong-type", Severity.ERROR, Scope.EVENT)
-def wrong_type(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
+def wrong_type(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A known key has the wrong JSON type.
 
     ## What it does
@@ -605,6 +606,6 @@ def wrong_type(event: dict[str, Any], ctx: Any) -> list[Hit] | None:
 
 
 @also("S010", Scope.DOCUMENT)
-def wrong_request_type(root: Any, ctx: Any) -> list[Hit] | None:
+def wrong_request_type(root: Any, ctx: Context) -> list[Hit] | None:
     problems = _request_problems(root, ctx)
     return _type_hits(problems, "") if problems else None
