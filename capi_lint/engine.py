@@ -283,7 +283,7 @@ class Engine:
                 tick = where = total = None
         found_lines = self.event_lines_found
         for doc in loader.iter_jsonl(path, raw, part, self.settings.max_input_size):
-            if tick is not None:
+            if tick is not None and total is not None:  # both set, or neither
                 tick(doc.first_line if where is None else where(), total)
             pending: list[_Pending] = []
             if doc.parsed:

@@ -113,7 +113,7 @@ def _relative(path: Path, base: Path, is_dir: bool) -> str:
     return rel + "/" if is_dir and rel else rel
 
 
-def absolute(path: str | Path) -> Path:
+def absolute(path: str | os.PathLike[str]) -> Path:
     """An absolute, normalised path without resolving symlinks (a symlinked
     fixture is matched where it is, not where it points)."""
     return Path(os.path.abspath(path))

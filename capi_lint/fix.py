@@ -41,13 +41,13 @@ old value is kept only masked, the new one is a hash.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
-from json.decoder import scanstring
 from typing import Any
 
 from capi_lint import envelope as env_mod
@@ -62,7 +62,7 @@ from capi_lint.hashing import (
 from capi_lint.mask import mask
 from capi_lint.model import PointerParts, format_pointer
 from capi_lint.normalize import REASONS, canonical_region, normalize_or_reason
-from capi_lint.positions import Locator, ScanResult, scan
+from capi_lint.positions import Locator, ScanResult, scan, scanstring
 
 __all__ = [
     "HASHED_KEYS",
@@ -112,10 +112,11 @@ class Change:
     new: str
     #: Offsets of the replaced token in the old text and of its replacement in
     #: the new one (the whole token of an encoded ``data`` string).
-    start: int = field(default=0, repr=False, compare=False)
-    end: int = field(default=0, repr=False, compare=False)
-    new_start: int = field(default=0, repr=False, compare=False)
-    new_end: int = field(default=0, repr=False, compare=False)
+    # (dataclasses.field spelled out: `field` is an attribute of this class.)
+    start: int = dataclasses.field(default=0, repr=False, compare=False)
+    end: int = dataclasses.field(default=0, repr=False, compare=False)
+    new_start: int = dataclasses.field(default=0, repr=False, compare=False)
+    new_end: int = dataclasses.field(default=0, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

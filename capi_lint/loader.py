@@ -484,10 +484,15 @@ def _parse_slow(
         )
         return failed
     constants: list[str] = []
+
+    def parse_constant(word: str) -> float:
+        constants.append(word)
+        return float(word)
+
     try:
         root = json.loads(
             text,
-            parse_constant=lambda word: constants.append(word) or float(word),
+            parse_constant=parse_constant,
             parse_int=_parse_int,
         )
     except json.JSONDecodeError as exc:
@@ -523,7 +528,8 @@ def _trailing_comma(text: str, pos: int) -> tuple[int, str] | None:
         if comma < 0 or text[comma] != ",":
             return None
     before = text[:comma].rstrip(" \t\n\r")[-1:]
-    after = _WS_RE.match(text, comma + 1).end()
+    blank = _WS_RE.match(text, comma + 1)  # always matches (maybe nothing)
+    after = blank.end() if blank else comma + 1
     if before not in ("", "[", "{", ",") and after < len(text) and text[after] in "}]":
         kind = "object" if text[after] == "}" else "array"
         return comma, f"trailing comma before the end of the {kind}"
@@ -660,7 +666,7 @@ def split_lines(path: Path, parts: int) -> list[Part]:
     Reads the file once (to number the lines), a chunk at a time.
     """
     size = path.stat().st_size
-    cuts = []
+    cuts: list[int] = []
     with path.open("rb") as handle:
         for k in range(1, parts):
             handle.seek(size * k // parts)

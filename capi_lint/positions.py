@@ -18,12 +18,22 @@ import json
 import math
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json import decoder as _json_decoder
+from typing import cast
 
 from capi_lint.model import PointerParts
 
+#: json's own string scanner (C-accelerated): ``(text, index after the opening
+#: quote) -> (decoded string, index after the closing quote)``. Typeshed's stub
+#: of json.decoder leaves it out, though the module has always defined it.
+scanstring: Callable[[str, int], tuple[str, int]] = _json_decoder.scanstring  # type: ignore[attr-defined]
+
 _WS = re.compile(r"[ \t\n\r]*")
+#: ``_WS`` matches at every index (possibly nothing), so its match() never
+#: returns None: typed as such once here, not checked on the hot path.
+_ws_match = cast("Callable[[str, int], re.Match[str]]", _WS.match)
 _SCALAR = re.compile(
     r"-?Infinity|NaN|true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 )
@@ -68,7 +78,7 @@ def scan(text: str, record_offsets: bool = True) -> ScanResult:
 
 
 def _scan(text: str, result: ScanResult, record: bool) -> None:
-    ws = _WS.match
+    ws = _ws_match
     offsets = result.offsets
     # A frame is [is_object, pointer, next_index_or_seen_keys].
     stack: list[list] = []
@@ -141,10 +151,10 @@ def _read_key(
         result.duplicates.append((parent, key, i))
     else:
         seen.add(key)
-    end = _WS.match(text, end).end()
+    end = _ws_match(text, end).end()
     if text[end] != ":":
         raise ValueError("expected ':'")
-    return _WS.match(text, end + 1).end(), (*parent, key)
+    return _ws_match(text, end + 1).end(), (*parent, key)
 
 
 #: Reads one JSON value at an offset at C speed: (value, end). Used to skip siblings.

@@ -53,7 +53,8 @@ class NormalizationError(ValueError):
         self.reason = reason
         super().__init__(f"{field}: {REASONS[reason]} ({reason})")
 
-    def __reduce__(self):  # keep pickling (multiprocessing) working
+    def __reduce__(self) -> tuple[type[NormalizationError], tuple[str, str]]:
+        # keep pickling (multiprocessing) working
         return (type(self), (self.field, self.reason))
 
 

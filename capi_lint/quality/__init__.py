@@ -239,9 +239,9 @@ def run_crosscheck(
             )
     skipped = sum(n for k, n in predictor.skipped.items() if k != "no event_name")
     if skipped:
-        sources = ", ".join(sorted(k for k in predictor.skipped if k != "no event_name"))
+        source_names = ", ".join(sorted(k for k in predictor.skipped if k != "no event_name"))
         notes.append(
-            f"{skipped} event(s) with action_source {sources} not compared "
+            f"{skipped} event(s) with action_source {source_names} not compared "
             "(the report covers website events, and physical_store with offline)"
         )
     if not any(code.startswith("X") for code in settings.enabled):

@@ -229,11 +229,13 @@ class GraphError(Exception):
 def _graph_error(
     status: int, body: Mapping[str, Any], secrets: Secrets, dataset_id: str | None
 ) -> GraphError:
-    error = body.get("error") if isinstance(body.get("error"), Mapping) else {}
+    found = body.get("error")
+    error: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     code = error.get("code") if isinstance(error.get("code"), int) else None
     subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
     trace = error.get("fbtrace_id") if isinstance(error.get("fbtrace_id"), str) else None
-    meta = error.get("message") if isinstance(error.get("message"), str) else ""
+    message = error.get("message")
+    meta = message if isinstance(message, str) else ""
     meta = secrets.scrub(" ".join(meta.split()))[:300]
     label = f"code {code}" + (f", subcode {subcode}" if subcode is not None else "")
     kind, text = _explain(code, subcode, meta, dataset_id)

@@ -411,7 +411,9 @@ class _Check:
         present = pred.present_pct(ident)
         keys = carriers(ident)
         shown = " or ".join(f"`{k}`" for k in keys)
-        base = dict(event_name=name, identifier=reported_name, predicted=valid, reported=reported)
+        base: dict[str, Any] = dict(
+            event_name=name, identifier=reported_name, predicted=valid, reported=reported
+        )
         if reported is None:
             if valid > self.o.tolerance:
                 self.add(
@@ -624,7 +626,7 @@ class _Check:
             if item.server is None:
                 continue
             predicted = pred.dedup_pct(name)
-            base = dict(
+            base: dict[str, Any] = dict(
                 event_name=pred.event_name,
                 dedupe_key=name,
                 predicted=predicted,

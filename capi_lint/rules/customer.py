@@ -1068,7 +1068,9 @@ def lead_id_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     value = user.get("lead_id")
     if value is None:
         return None
-    items = list(enumerate(value)) if type(value) is list else [(None, value)]
+    items: list[tuple[int | None, Any]] = (
+        list(enumerate(value)) if type(value) is list else [(None, value)]
+    )
     hits = None
     for index, item in items:
         problem = _lead_id_problem(item)

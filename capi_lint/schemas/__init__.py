@@ -31,7 +31,7 @@ NAMES = ("request", "event", "user_data", "custom_data", "app_data")
 CREDENTIAL_KEYS = frozenset({"access_token", "appsecret_proof"})
 
 #: Every JSON type, for keys the schema does not constrain.
-_ANY = frozenset({str, int, float, bool, list, dict, type(None)})
+_ANY: frozenset[type] = frozenset({str, int, float, bool, list, dict, type(None)})
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
