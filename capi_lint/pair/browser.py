@@ -226,8 +226,9 @@ def _multipart(mime: str, text: str) -> list[tuple[str, str]]:
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if isinstance(name, str):
-            payload = part.get_payload(decode=True) or b""
-            out.append((name, payload.decode("utf-8", "replace")))
+            payload = part.get_payload(decode=True)  # bytes, or None when empty
+            value = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+            out.append((name, value))
     return out
 
 
@@ -269,20 +270,21 @@ def _iso(value: Any) -> float | None:
 
 
 def _read_records(path: str, docs: Iterable[loader.Document], array: bool = False) -> BrowserRead:
-    out = BrowserRead([], notes=[])
+    notes: list[str] = []
+    out = BrowserRead([], notes=notes)
     for doc in docs:
         if not doc.parsed:
             problem = doc.problems[0] if doc.problems else None
             line = problem.line if problem and problem.line else doc.first_line
             column = problem.column if problem and problem.column else 1
-            out.notes.append(f"{path}:{line}:{column}: not a JSON record, skipped")
+            notes.append(f"{path}:{line}:{column}: not a JSON record, skipped")
             continue
         records = doc.root if array else [doc.root]
         for position, record in enumerate(records):
             pointer: PointerParts = (position,) if array else ()
             line, column = doc.locator.locate(pointer)
             if not isinstance(record, dict) or not isinstance(record.get("event_name"), str):
-                out.notes.append(
+                notes.append(
                     f"{path}:{line}:{column}: a recorded call needs an `event_name` string, skipped"
                 )
                 continue
