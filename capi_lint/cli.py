@@ -948,7 +948,7 @@ def serve(
             "request_timeout": request_timeout,
             "max_body_size": max_body_size,
         }
-        given = {name: value for name, value in limits.items() if value is not None}
+        given: dict[str, Any] = {k: v for k, v in limits.items() if v is not None}
         server = LintServer(settings, host, port, log=sys.stderr, **given)
     except OSError as exc:
         raise Usage(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from json import decoder as _json_decoder
-from typing import cast
+from typing import Any, cast
 
 from capi_lint.model import PointerParts
 
@@ -158,7 +158,8 @@ def _read_key(
 
 
 #: Reads one JSON value at an offset at C speed: (value, end). Used to skip siblings.
-_read_value = json.JSONDecoder().scan_once
+#: (Typeshed's JSONDecoder stub leaves out the scanner every instance has.)
+_read_value: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 class _Unsure(Exception):
@@ -168,7 +169,7 @@ class _Unsure(Exception):
 def _members(text: str, at: int) -> dict[str | int, int] | None:
     """Offsets of the members of the container at ``at`` (keys, or indexes),
     None for a scalar. Raises _Unsure on a repeated key or unreadable text."""
-    ws = _WS.match
+    ws = _ws_match
     ch = text[at]
     out: dict[str | int, int] = {}
     if ch == "{":
@@ -252,7 +253,7 @@ class Locator:
     def _walk(self, parts: PointerParts) -> int:
         """The offset along ``parts``, reading only the containers on the way."""
         text = self.text
-        at = _WS.match(text, 0).end()
+        at = _ws_match(text, 0).end()
         if at >= len(text):
             raise _Unsure
         cache = self._members
