@@ -276,17 +276,17 @@ class History:
             "SELECT t.dataset_id, channel, event_name, identifier, reported, predicted "
             f"FROM match_keys t {join}"
         ):
-            snap = out[ds][1].get((channel, name))
-            if snap is not None:
-                snap.match_keys[ident] = value
+            found = out[ds][1].get((channel, name))
+            if found is not None:
+                found.match_keys[ident] = value
                 if predicted is not None:
-                    snap.predicted[ident] = predicted
+                    found.predicted[ident] = predicted
         for ds, name, diag, pct in self.conn.execute(
             f"SELECT t.dataset_id, event_name, name, percentage FROM diagnostics t {join}"
         ):
-            snap = out[ds][1].get(("web", name))
-            if snap is not None:
-                snap.diagnostics[diag] = pct
+            found = out[ds][1].get(("web", name))
+            if found is not None:
+                found.diagnostics[diag] = pct
         return out
 
     def runs(self) -> list[tuple[int, int]]:
