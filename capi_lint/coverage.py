@@ -22,15 +22,6 @@ from capi_lint.files import Finder
 from capi_lint.model import DEDUP_KEYS, IDENTIFIERS, CoverageRow
 from capi_lint.rules._util import agent_name, is_present
 
-#: Other spellings Meta's reports may use for the same identifier [inf].
-IDENTIFIER_ALIASES: Mapping[str, str] = {
-    "zip_code": "zip",
-    "postal_code": "zip",
-    "facebook_login_id": "fb_login_id",
-    "click_id": "fbc",
-    "browser_id": "fbp",
-}
-
 #: Findings that say a value is unusable for matching. Advice about a key that
 #: still matches (an unhashed external_id, contact data in external_id,
 #: inconsistent hashing across events) does not make it invalid.

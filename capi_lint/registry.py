@@ -85,7 +85,11 @@ class Scope(str, enum.Enum):
     #: relative to that event) and ``finish() -> hits | None`` (pointers
     #: relative to the batch array). One instance per batch, one pass.
     BATCH = "batch"
-    #: Produced by ``capi-lint crosscheck`` from a quality report.
+    #: ``fn(cmp, ctx)`` once per channel of a quality report (``capi-lint
+    #: crosscheck``): ``cmp`` is a :class:`~capi_lint.comparison.ChannelComparison`
+    #: (reported vs predicted), ``ctx`` a
+    #: :class:`~capi_lint.comparison.CrosscheckContext`; pointers are absolute in
+    #: the quality response.
     CROSSCHECK = "crosscheck"
     #: Produced by ``capi-lint pair`` from Pixel requests and server payloads.
     PAIR = "pair"

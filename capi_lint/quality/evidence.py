@@ -17,110 +17,31 @@ Memory: counters per row, plus one integer per event for the lag median.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
+from capi_lint.comparison import Evidence, Prediction, carriers
 from capi_lint.config import Settings, build_settings
-from capi_lint.coverage import DEDUP_KEYS, IDENTIFIERS, CoveragePredictor, CoverageRow
+from capi_lint.coverage import CoveragePredictor, CoverageRow
 from capi_lint.engine import Context, Engine
-from capi_lint.rules._userdata import ip_address_part
+from capi_lint.rules._userdata import parse_cookie
+from capi_lint.rules.customer import client_ip, fbclid_problem, ip_problem, is_ipv4
+
+__all__ = [
+    "COMPARED",
+    "Evidence",
+    "EvidencePredictor",
+    "Prediction",
+    "carriers",
+    "fbclid_modified",
+    "predictions_from_rows",
+]
 
 DAY = 86_400
 #: Channels the cross-check compares (EMQ is web-only; offline is physical_store).
 COMPARED = ("web", "offline")
-
-_FBC = re.compile(r"^fb\.\d+\.\d+\.(?P<clid>[^.]+)(?:\.[A-Za-z0-9_-]{2,8})?$")
-_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
-
-
-@dataclass
-class Evidence:
-    """What explains gaps, for one (channel, event_name, agent_name)."""
-
-    events: int = 0
-    #: user_data key -> rule code -> events with a finding of that code on it.
-    key_findings: dict[str, Counter[str]] = field(default_factory=dict)
-    ip_parsed: int = 0
-    ipv4: int = 0
-    non_public_ip: int = 0
-    fbc_present: int = 0
-    fbc_modified: int = 0
-    #: seconds between event_time and the reference time (0 for the future).
-    lags: list[int] = field(default_factory=list)
-    #: UTC day numbers (event_time // 86400) that have events.
-    days: set[int] = field(default_factory=set)
-
-    def merge(self, other: Evidence) -> None:
-        self.events += other.events
-        for key, codes in other.key_findings.items():
-            self.key_findings.setdefault(key, Counter()).update(codes)
-        self.ip_parsed += other.ip_parsed
-        self.ipv4 += other.ipv4
-        self.non_public_ip += other.non_public_ip
-        self.fbc_present += other.fbc_present
-        self.fbc_modified += other.fbc_modified
-        self.lags.extend(other.lags)
-        self.days |= other.days
-
-    def median_lag(self) -> int | None:
-        if not self.lags:
-            return None
-        ordered = sorted(self.lags)
-        return ordered[len(ordered) // 2]
-
-    def findings_on(self, keys: Iterable[str]) -> Counter[str]:
-        out: Counter[str] = Counter()
-        for key in keys:
-            out.update(self.key_findings.get(key, {}))
-        return out
-
-
-@dataclass
-class Prediction:
-    """Merged rows of one (channel, event_name): the figures the report is held against."""
-
-    channel: str
-    event_name: str
-    events: int = 0
-    present: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
-    valid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(IDENTIFIERS, 0))
-    dedup: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEDUP_KEYS, 0))
-    agents: set[str | None] = field(default_factory=set)
-    evidence: Evidence = field(default_factory=Evidence)
-
-    def percent(self, count: int) -> float:
-        return round(100.0 * count / self.events, 1) if self.events else 0.0
-
-    def valid_pct(self, identifier: str) -> float:
-        return self.percent(self.valid.get(identifier, 0))
-
-    def present_pct(self, identifier: str) -> float:
-        return self.percent(self.present.get(identifier, 0))
-
-    def dedup_pct(self, key: str) -> float:
-        return self.percent(self.dedup.get(key, 0))
-
-    def add_row(self, row: CoverageRow) -> None:
-        self.events += row.events
-        for ident in IDENTIFIERS:
-            self.present[ident] += row.present.get(ident, 0)
-            self.valid[ident] += row.valid.get(ident, 0)
-        for key in DEDUP_KEYS:
-            self.dedup[key] += row.dedup.get(key, 0)
-        self.agents.add(row.agent_name)
-
-
-def carriers(identifier: str) -> list[str]:
-    """The user_data keys that carry an identifier (SDK parts flattened)."""
-    out: list[str] = []
-    for carrier in IDENTIFIERS.get(identifier, ()):
-        out.extend(carrier if isinstance(carrier, tuple) else (carrier,))
-    return out
 
 
 def predictions_from_rows(
@@ -190,10 +111,8 @@ class EvidencePredictor(CoveragePredictor):
                 seen.setdefault(where[1], set()).add(rule.code)
         for user_key, codes in seen.items():
             ev.key_findings.setdefault(user_key, Counter()).update(codes)
-        user = event.get("user_data")
-        user = user if isinstance(user, dict) else {}
-        _ip_evidence(ev, user.get("client_ip_address"))
-        _fbc_evidence(ev, user.get("fbc"), event.get("event_source_url"))
+        _ip_evidence(ev, event)
+        _fbc_evidence(ev, event)
         when = event.get("event_time")
         if type(when) is int and 10**9 <= when < 10**11:
             ev.lags.append(max(0, self.now - when))
@@ -203,46 +122,35 @@ class EvidencePredictor(CoveragePredictor):
         return predictions_from_rows(self.rows(), self.evidence, agent_name=agent_name)
 
 
-def _ip_evidence(ev: Evidence, value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
+def _ip_evidence(ev: Evidence, event: dict[str, Any]) -> None:
+    """Count the addresses U005 accepts, the IPv4 ones, and those U006 reports."""
+    value = client_ip(event)
+    if value is None:
         return
-    try:
-        address = ipaddress.ip_address(ip_address_part(value.strip()))
-    except ValueError:
+    problem, non_public = ip_problem(value)
+    if problem is not None:
         return
     ev.ip_parsed += 1
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if address.version == 4:
+    if is_ipv4(value):
         ev.ipv4 += 1
-    if not address.is_global or address.is_multicast:
+    if non_public is not None:
         ev.non_public_ip += 1
 
 
 def fbclid_modified(fbc: str, url: Any) -> bool:
-    """The fbclid inside ``fbc`` looks altered (U011's signs): all lowercase and
-    long, URL-encoded/decoded characters, or different from the page URL's."""
-    match = _FBC.match(fbc.strip())
-    if match is None:
+    """The fbclid inside ``fbc`` looks altered: U011's judgement (all lowercase
+    and long, URL-encoded/decoded characters, or unlike the page URL's)."""
+    cookie = parse_cookie("fbc", fbc)
+    if cookie is None or not cookie.id or cookie.double:
         return False
-    clid = match.group("clid")
-    if _PCT.search(clid) or "+" in clid or " " in clid:
-        return True
-    if len(clid) >= 20 and clid == clid.lower() and any(c.isalpha() for c in clid):
-        return True
-    if isinstance(url, str) and "fbclid=" in url:
-        try:
-            values = parse_qs(urlsplit(url).query).get("fbclid")
-        except ValueError:
-            values = None
-        if values and values[0] and values[0] != clid:
-            return True
-    return False
+    return fbclid_problem(cookie.id, url if isinstance(url, str) else None) is not None
 
 
-def _fbc_evidence(ev: Evidence, value: Any, url: Any) -> None:
+def _fbc_evidence(ev: Evidence, event: dict[str, Any]) -> None:
+    user = event.get("user_data")
+    value = user.get("fbc") if isinstance(user, dict) else None
     if not isinstance(value, str) or not value.strip():
         return
     ev.fbc_present += 1
-    if fbclid_modified(value, url):
+    if fbclid_modified(value, event.get("event_source_url")):
         ev.fbc_modified += 1

@@ -1,30 +1,49 @@
 """X — cross-check verdicts: the linted payloads held against Meta's quality reports.
 
-These rules have no check function over payloads: ``capi-lint crosscheck``
-(:mod:`capi_lint.quality.crosscheck`) produces their findings from a
-``/dataset_quality`` or ``/setup_quality`` response and the predicted coverage of
-the payloads. They are registered here so that they share selection, severity
-overrides, options, output formats and documentation with every other rule.
-Their findings point into the quality response (interface §4b).
+Each rule is a pure function ``fn(cmp, ctx) -> list[Hit] | None`` over one
+channel of the comparison (:class:`~capi_lint.comparison.ChannelComparison`:
+what a ``/dataset_quality`` or ``/setup_quality`` response reports for
+``web`` or ``offline``, next to the figures the payloads predict per event
+name) and a :class:`~capi_lint.comparison.CrosscheckContext` (options,
+``--agent-name``, reference time). ``capi-lint crosscheck``
+(:mod:`capi_lint.quality.crosscheck`) builds the comparisons and runs the
+selected rules through the engine's finding path, so they share selection,
+severity overrides, options, output formats and documentation with every
+other rule. Hit pointers are absolute in the quality response (interface §4b).
+Judgements that give several codes (an identifier's coverage: X001/X002/X003/
+X007) are made once in :mod:`capi_lint.rules._crosscheck`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from capi_lint.model import Severity
+from capi_lint.comparison import ChannelComparison, CrosscheckContext, canonical_identifier
+from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
+from capi_lint.rules._crosscheck import (
+    FREQUENCIES,
+    HIGH_WEIGHT,
+    case_variants,
+    dedup_verdicts,
+    diagnostic_verdicts,
+    duration,
+    hit,
+    identifier_verdicts,
+    label,
+    lag_class,
+    offline_pairs,
+    offline_score,
+    only,
+    pct,
+    squash,
+    web_pairs,
+    where_of,
+)
 
 _X = Scope.CROSSCHECK
 
 
-def _verdict(*_args: Any) -> None:
-    """Findings come from `capi-lint crosscheck`, not from a payload walk."""
-    return None
-
-
 @rule("X001", "identifier-under-reported", Severity.WARNING, _X, options={"tolerance": 10.0})
-def identifier_under_reported(*args: Any) -> None:
+def identifier_under_reported(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta sees a match key on far fewer events than these payloads send it validly.
 
     ## What it does
@@ -57,11 +76,11 @@ def identifier_under_reported(*args: Any) -> None:
     ## Source
     requirements §12 [inf]; quality-api.md §2, §4.3, §4.4 (tolerances) — {DQ}
     """
-    return _verdict(*args)
+    return only("X001", identifier_verdicts(cmp, ctx))
 
 
 @rule("X002", "identifier-over-reported", Severity.INFO, _X)
-def identifier_over_reported(*args: Any) -> None:
+def identifier_over_reported(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta sees a match key on more events than these payloads send it.
 
     ## What it does
@@ -87,11 +106,11 @@ def identifier_over_reported(*args: Any) -> None:
     ## Source
     requirements §12 [inf]; quality-api.md §1.1 (`agent_name`), §4.4 — {DQ}
     """
-    return _verdict(*args)
+    return only("X002", identifier_verdicts(cmp, ctx))
 
 
 @rule("X003", "identifier-agrees", Severity.INFO, _X)
-def identifier_agrees(*args: Any) -> None:
+def identifier_agrees(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta's coverage of a match key agrees with the payloads' prediction.
 
     ## What it does
@@ -112,11 +131,13 @@ def identifier_agrees(*args: Any) -> None:
     ## Source
     requirements §12 [inf]; quality-api.md §4.4 — {DQ}
     """
-    return _verdict(*args)
+    return only("X003", identifier_verdicts(cmp, ctx))
 
 
 @rule("X004", "event-name-missing-in-report", Severity.WARNING, _X)
-def event_name_missing_in_report(*args: Any) -> None:
+def event_name_missing_in_report(
+    cmp: ChannelComparison, ctx: CrosscheckContext
+) -> list[Hit] | None:
     """These payloads send an event name that Meta's report does not have.
 
     ## What it does
@@ -140,11 +161,55 @@ def event_name_missing_in_report(*args: Any) -> None:
     ## Source
     requirements §12 [inf]; quality-api.md §1.2 (`event_potential_aly_acr_increase`) — {DQ}
     """
-    return _verdict(*args)
+    if not cmp.reported:
+        return None  # X020's case
+    source = label(cmp.channel)[1]
+    out: list[Hit] = []
+    for item, pred in cmp.pairs():
+        entry = item.entry
+        if cmp.channel != "web" or entry.connected:  # type: ignore[union-attr]
+            continue
+        potential = entry.potential_acr  # type: ignore[union-attr]
+        out.append(
+            hit(
+                item.where,
+                f"Meta sees `{pred.event_name}` from the pixel only: none of its server events "
+                f"reached the dataset, although these payloads send {pred.events}"
+                + (
+                    f" (Meta estimates +{pct(potential)} conversions reported once they arrive)"
+                    if potential is not None
+                    else ""
+                ),
+                "check that the server actually posts these events to this dataset and that "
+                "the requests succeed",
+                event_name=pred.event_name,
+                events=pred.events,
+            )
+        )
+    reported, _ = case_variants(cmp)
+    named = where_of(cmp)
+    for name, pred in sorted(cmp.predicted.items()):
+        if name in named:
+            continue
+        if any(r != name for r in reported.get(squash(name), [])):
+            continue  # a case variant of a reported name: X005
+        out.append(
+            hit(
+                (cmp.key,) if cmp.present else (),
+                f"{pred.events} {source} `{name}` event(s) in these payloads, but Meta's "
+                f"report has no `{name}`: it has not received them (wrong dataset, events "
+                "rejected, or not sent yet)",
+                "send a test event with this name and check Events Manager; check the dataset "
+                "id and that the requests are accepted",
+                event_name=name,
+                events=pred.events,
+            )
+        )
+    return out or None
 
 
 @rule("X005", "event-name-case-mismatch", Severity.WARNING, _X)
-def event_name_case_mismatch(*args: Any) -> None:
+def event_name_case_mismatch(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """An event name differs from Meta's only in case, spaces, `_` or `-`.
 
     ## What it does
@@ -168,11 +233,53 @@ def event_name_case_mismatch(*args: Any) -> None:
     ## Source
     requirements §2.2, §12 [inf]; quality-api.md §1.2 (names verbatim) — {DQ}
     """
-    return _verdict(*args)
+    if not cmp.reported:
+        return None
+    reported, predicted = case_variants(cmp)
+    fix = "use exactly the same event name everywhere (pixel, server, every sender)"
+    out: list[Hit] = []
+    for item in cmp.reported:
+        name = item.event_name
+        if name in cmp.predicted:
+            continue
+        variants = sorted(p for p in predicted.get(squash(name), []) if p != name)
+        if variants:
+            out.append(
+                hit(
+                    (*item.where, "event_name"),
+                    f"Meta reports `{name}` but these payloads send "
+                    + " and ".join(f"`{v}`" for v in variants)
+                    + ": event names are case-sensitive, so Meta counts them as different "
+                    "events (split statistics, no deduplication across the two spellings)",
+                    fix,
+                    event_name=name,
+                    payload_event_names=variants,
+                )
+            )
+    named = where_of(cmp)
+    for name in sorted(cmp.predicted):
+        if name in named:
+            continue
+        variants = sorted(r for r in reported.get(squash(name), []) if r != name)
+        if not variants or any(v not in cmp.predicted for v in variants):
+            continue  # no variant (X004), or said from the report's side above
+        out.append(
+            hit(
+                (*named[variants[0]], "event_name"),
+                f"these payloads send `{name}` besides "
+                + " and ".join(f"`{v}`" for v in variants)
+                + f", but Meta reports no `{name}`: event names are case-sensitive, so "
+                "one spelling is counted apart (or never arrives)",
+                fix,
+                event_name=variants[0],
+                payload_event_names=[name],
+            )
+        )
+    return out or None
 
 
 @rule("X006", "unmapped-identifier", Severity.INFO, _X)
-def unmapped_identifier(*args: Any) -> None:
+def unmapped_identifier(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta reports a match key or dedupe key capi-lint cannot map.
 
     ## What it does
@@ -196,11 +303,15 @@ def unmapped_identifier(*args: Any) -> None:
     ## Source
     requirements §12 [inf]; quality-api.md §2 (alias table) — {DQ}
     """
-    return _verdict(*args)
+    out = [h for code, h in identifier_verdicts(cmp, ctx) if code == "X006"]
+    out += [h for code, h in dedup_verdicts(cmp, ctx) if code == "X006"]
+    return out or None
 
 
 @rule("X007", "identifier-missing-in-report", Severity.WARNING, _X)
-def identifier_missing_in_report(*args: Any) -> None:
+def identifier_missing_in_report(
+    cmp: ChannelComparison, ctx: CrosscheckContext
+) -> list[Hit] | None:
     """These payloads send a valid match key that Meta's report does not list.
 
     ## What it does
@@ -226,11 +337,11 @@ def identifier_missing_in_report(*args: Any) -> None:
     ## Source
     requirements §12 [inf]; quality-api.md §1.3, §2 — {DQ}
     """
-    return _verdict(*args)
+    return only("X007", identifier_verdicts(cmp, ctx))
 
 
 @rule("X008", "dedup-key-mismatch", Severity.WARNING, _X, options={"tolerance": 10.0})
-def dedup_key_mismatch(*args: Any) -> None:
+def dedup_key_mismatch(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """The share of events carrying a dedupe key differs from Meta's.
 
     ## What it does
@@ -259,11 +370,11 @@ def dedup_key_mismatch(*args: Any) -> None:
     ## Source
     requirements §11.2, §11.3, §11.8 [doc]; quality-api.md §1.3 — {DQ}
     """
-    return _verdict(*args)
+    return only("X008", dedup_verdicts(cmp, ctx))
 
 
 @rule("X009", "dedup-key-agrees", Severity.INFO, _X)
-def dedup_key_agrees(*args: Any) -> None:
+def dedup_key_agrees(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta's share of server events with a dedupe key agrees with the payloads.
 
     ## What it does
@@ -281,11 +392,11 @@ def dedup_key_agrees(*args: Any) -> None:
     ## Source
     requirements §11.8 [doc]; quality-api.md §1.3 — {DQ}
     """
-    return _verdict(*args)
+    return only("X009", dedup_verdicts(cmp, ctx))
 
 
 @rule("X010", "event-name-not-in-payloads", Severity.INFO, _X)
-def event_name_not_in_payloads(*args: Any) -> None:
+def event_name_not_in_payloads(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta reports an event name that these payloads do not contain.
 
     ## What it does
@@ -309,11 +420,47 @@ def event_name_not_in_payloads(*args: Any) -> None:
     ## Source
     requirements §12 [inf]; quality-api.md §1.2 — {DQ}
     """
-    return _verdict(*args)
+    _, predicted = case_variants(cmp)
+    word, source = label(cmp.channel)
+    out: list[Hit] = []
+    for item in cmp.reported:
+        name = item.event_name
+        if name in cmp.predicted or any(p != name for p in predicted.get(squash(name), [])):
+            continue  # compared, or a case variant (X005)
+        entry = item.entry
+        if cmp.channel == "web" and not entry.connected:  # type: ignore[union-attr]
+            potential = entry.potential_acr  # type: ignore[union-attr]
+            out.append(
+                hit(
+                    item.where,
+                    f"Meta sees `{name}` from the pixel only (no server events) and these "
+                    "payloads do not send it either"
+                    + (
+                        f"; Meta estimates +{pct(potential)} conversions reported "
+                        "if it were also sent via the Conversions API"
+                        if potential is not None
+                        else ""
+                    ),
+                    f"send `{name}` from the server too, with the pixel's event_id",
+                    event_name=name,
+                    reported=potential,
+                )
+            )
+            continue
+        out.append(
+            hit(
+                item.where,
+                f"Meta reports {word} event `{name}` but these payloads have no {source} "
+                "event of that name: nothing to compare it with",
+                "add a sample of these events to the payloads you cross-check",
+                event_name=name,
+            )
+        )
+    return out or None
 
 
 @rule("X011", "diagnostic-explained", Severity.WARNING, _X)
-def diagnostic_explained(*args: Any) -> None:
+def diagnostic_explained(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """An EMQ diagnostic Meta reports is reproduced by these payloads.
 
     ## What it does
@@ -341,11 +488,11 @@ def diagnostic_explained(*args: Any) -> None:
     ## Source
     requirements §4.3, §5.5 [doc]; quality-api.md §3 — {DQ}
     """
-    return _verdict(*args)
+    return only("X011", diagnostic_verdicts(cmp))
 
 
 @rule("X012", "diagnostic-not-explained", Severity.INFO, _X)
-def diagnostic_not_explained(*args: Any) -> None:
+def diagnostic_not_explained(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """An EMQ diagnostic Meta reports is not reproduced by these payloads.
 
     ## What it does
@@ -368,11 +515,11 @@ def diagnostic_not_explained(*args: Any) -> None:
     ## Source
     quality-api.md §3 (diagnostics an offline linter can predict) — {DQ}
     """
-    return _verdict(*args)
+    return only("X012", diagnostic_verdicts(cmp))
 
 
 @rule("X013", "emq-score-low", Severity.WARNING, _X, options={"min-score": 6.0})
-def emq_score_low(*args: Any) -> None:
+def emq_score_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Event Match Quality of a website event is below the configured minimum.
 
     ## What it does
@@ -402,11 +549,49 @@ def emq_score_low(*args: Any) -> None:
     ## Source
     requirements §4.6 [doc]; quality-api.md §4.1, §4.2 — {DQ} {OMNI}
     """
-    return _verdict(*args)
+    minimum = float(ctx.option("X013", "min-score"))
+    out: list[Hit] = []
+    for entry, pred in web_pairs(cmp):
+        emq = entry.emq
+        if emq is None:
+            continue
+        score = emq.composite_score
+        rating = (emq.score_rating or "").lower() or None
+        low = (score is not None and score < minimum) or (
+            score is None and rating is not None and rating != "great"
+        )
+        if not low:
+            continue
+        boost = {
+            canonical_identifier(k.identifier): k.potential_increase
+            for k in emq.match_keys or ()
+            if k.potential_increase is not None
+        }
+        order = sorted(HIGH_WEIGHT, key=lambda i: -(boost.get(i) or 0.0))
+        weak = [i for i in order if pred.valid_pct(i) < 50.0]
+        shown = ", ".join(f"{i} {pct(pred.valid_pct(i))}" for i in weak) or "none"
+        figure = f"{score:g}/10" if score is not None else f"rated '{emq.score_rating}'"
+        out.append(
+            hit(
+                (*emq.where, "composite_score") if score is not None else emq.where,
+                f"Event Match Quality of `{pred.event_name}` is {figure}"
+                + (f" (below {minimum:g})" if score is not None else "")
+                + "; high-weight keys these payloads send validly on under half the events: "
+                + shown,
+                "send more customer information on these events: email, phone, fbc/fbp, IP and "
+                "user agent first (Meta's highest-weighted keys)",
+                None,
+                event_name=pred.event_name,
+                reported=score,
+                score_rating=emq.score_rating,
+                weak_keys=weak or None,
+            )
+        )
+    return out or None
 
 
 @rule("X014", "event-coverage-below-goal", Severity.WARNING, _X, options={"goal-percentage": 75.0})
-def event_coverage_below_goal(*args: Any) -> None:
+def event_coverage_below_goal(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Event coverage is below Meta's 75 % goal.
 
     ## What it does
@@ -432,11 +617,42 @@ def event_coverage_below_goal(*args: Any) -> None:
     ## Source
     requirements §11.1, §11.2 [doc]; quality-api.md §1.3, §4.2 — {DQ}
     """
-    return _verdict(*args)
+    default_goal = float(ctx.option("X014", "goal-percentage"))
+    out: list[Hit] = []
+    for entry, pred in web_pairs(cmp):
+        cov = entry.event_coverage
+        if cov is None or cov.percentage is None:
+            continue
+        goal = cov.goal_percentage if cov.goal_percentage is not None else default_goal
+        if cov.percentage >= goal:
+            continue
+        ids = pred.dedup_pct("event_id")
+        hint = (
+            f"these payloads carry event_id on only {pct(ids)} of events, which caps it"
+            if ids < goal
+            else f"these payloads carry event_id on {pct(ids)} of events, so the gap is pixel "
+            "events the server never sends"
+        )
+        out.append(
+            hit(
+                (*cov.where, "percentage"),
+                f"event coverage of `{pred.event_name}` is {pct(cov.percentage)}, below the "
+                f"{pct(goal)} goal: too few pixel events also arrive via the Conversions API "
+                f"with a shared dedup key; {hint}",
+                "send every pixel event from the server too, with the same event_name and event_id",
+                None,
+                event_name=pred.event_name,
+                dedupe_key="event_id",
+                predicted=ids,
+                reported=cov.percentage,
+                goal=goal,
+            )
+        )
+    return out or None
 
 
 @rule("X015", "data-freshness-lag", Severity.WARNING, _X, options={"real-time-seconds": 600})
-def data_freshness_lag(*args: Any) -> None:
+def data_freshness_lag(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta does not receive an event in real time, or the payloads lag behind it.
 
     ## What it does
@@ -464,11 +680,64 @@ def data_freshness_lag(*args: Any) -> None:
     ## Source
     requirements §2.8 [doc]; quality-api.md §1.3, §4.2 — {DQ} {BP}
     """
-    return _verdict(*args)
+    realtime = int(ctx.option("X015", "real-time-seconds"))
+    out: list[Hit] = []
+    for entry, pred in web_pairs(cmp):
+        reported = entry.upload_frequency
+        if reported not in FREQUENCIES:
+            continue
+        lag = pred.evidence.median_lag()
+        predicted = lag_class(lag, realtime)
+        where = (*entry.freshness_where, "upload_frequency")
+        extra = dict(
+            event_name=pred.event_name,
+            predicted=predicted,
+            reported=reported,
+            median_lag_seconds=lag,
+        )
+        if reported != "real_time":
+            if predicted is None:
+                seen = "these payloads have no usable event_time"
+            elif FREQUENCIES.index(predicted) >= FREQUENCIES.index(reported):
+                seen = (
+                    "these payloads agree"
+                    if predicted == reported
+                    else "these payloads lag even more"
+                ) + f": event_time lags --now by a median of {duration(lag)}"
+            else:
+                seen = (
+                    f"these payloads are fresh (median lag {duration(lag)}), so the delay is "
+                    "in the live pipeline (a queue or batch job), or the event is rare"
+                )
+            out.append(
+                hit(
+                    where,
+                    f"Meta receives `{pred.event_name}` {reported.replace('_', ' ')}, not in real "
+                    f"time; {seen}",
+                    "send each event as it happens (within an hour at most): real-time events "
+                    "match and optimise better",
+                    None,
+                    **extra,
+                )
+            )
+        elif predicted is not None and predicted != "real_time":
+            out.append(
+                hit(
+                    where,
+                    f"Meta receives `{pred.event_name}` in real time, but these payloads' "
+                    f"event_time values lag --now by a median of {duration(lag)}: they are older "
+                    "than the live feed (pin --now to when they were captured) or would be sent "
+                    "in delayed batches",
+                    "cross-check recently captured payloads, with --now at their capture time",
+                    Severity.INFO,
+                    **extra,
+                )
+            )
+    return out or None
 
 
 @rule("X016", "offline-score-low", Severity.WARNING, _X, options={"min-score": 8.5})
-def offline_score_low(*args: Any) -> None:
+def offline_score_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """The offline data quality score is below what omnichannel ads need.
 
     ## What it does
@@ -491,11 +760,25 @@ def offline_score_low(*args: Any) -> None:
     ## Source
     requirements §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ}
     """
-    return _verdict(*args)
+    minimum = float(ctx.option("X016", "min-score"))
+    out: list[Hit] = []
+    for entry, pred in offline_pairs(cmp):
+        found = offline_score(
+            entry.composite,
+            minimum,
+            pred,
+            "offline data quality",
+            f"(below the {minimum:g} that unlocks omnichannel ads)",
+            "improve the match keys, upload daily and send data within a day or two; see the "
+            "sub-scores",
+        )
+        if found is not None:
+            out.append(found)
+    return out or None
 
 
 @rule("X017", "offline-match-key-low", Severity.WARNING, _X, options={"min-score": 8.0})
-def offline_match_key_low(*args: Any) -> None:
+def offline_match_key_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """The offline match-key score is low; the payloads' email/phone shares say why.
 
     ## What it does
@@ -520,11 +803,28 @@ def offline_match_key_low(*args: Any) -> None:
     ## Source
     requirements §4.6, §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
     """
-    return _verdict(*args)
+    minimum = float(ctx.option("X017", "min-score"))
+    out: list[Hit] = []
+    for entry, pred in offline_pairs(cmp):
+        email, phone = pred.valid_pct("email"), pred.valid_pct("phone")
+        found = offline_score(
+            entry.match_key,
+            minimum,
+            pred,
+            "offline match-key score",
+            f"; these payloads send a valid email on {pct(email)} and a valid phone on "
+            f"{pct(phone)} of events",
+            "send hashed email and phone (the strong offline match keys) on every event",
+            predicted_email=email,
+            predicted_phone=phone,
+        )
+        if found is not None:
+            out.append(found)
+    return out or None
 
 
 @rule("X018", "offline-frequency-low", Severity.WARNING, _X, options={"min-score": 8.0})
-def offline_frequency_low(*args: Any) -> None:
+def offline_frequency_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """The offline upload-frequency score is low.
 
     ## What it does
@@ -548,7 +848,24 @@ def offline_frequency_low(*args: Any) -> None:
     ## Source
     requirements §9.5 [doc]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
     """
-    return _verdict(*args)
+    minimum = float(ctx.option("X018", "min-score"))
+    today = ctx.now // 86_400
+    out: list[Hit] = []
+    for entry, pred in offline_pairs(cmp):
+        recent = {d for d in pred.evidence.days if 0 <= today - d < 14}
+        found = offline_score(
+            entry.frequency,
+            minimum,
+            pred,
+            "offline frequency score",
+            f"; these payloads have events on {len(recent)} of the 14 days before --now "
+            "(Meta's guide: upload daily, on at least 12 of the last 14 days)",
+            "upload offline events every day",
+            days_with_events=len(recent),
+        )
+        if found is not None:
+            out.append(found)
+    return out or None
 
 
 @rule(
@@ -558,7 +875,7 @@ def offline_frequency_low(*args: Any) -> None:
     _X,
     options={"min-score": 8.0, "max-age-days": 3},
 )
-def offline_freshness_low(*args: Any) -> None:
+def offline_freshness_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """The offline freshness score is low; the payloads' event ages say why.
 
     ## What it does
@@ -581,11 +898,35 @@ def offline_freshness_low(*args: Any) -> None:
     ## Source
     requirements §9.5 [doc]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
     """
-    return _verdict(*args)
+    minimum = float(ctx.option("X019", "min-score"))
+    max_age = int(ctx.option("X019", "max-age-days"))
+    out: list[Hit] = []
+    for entry, pred in offline_pairs(cmp):
+        ev = pred.evidence
+        lag = ev.median_lag()
+        newest = min(ev.lags) if ev.lags else None
+        found = offline_score(
+            entry.freshness,
+            minimum,
+            pred,
+            "offline freshness score",
+            (
+                f"; the newest event here is {duration(newest)} before --now, median "
+                f"{duration(lag)} (Meta's guide: data no older than {max_age} days)"
+                if newest is not None
+                else "; these payloads have no usable event_time"
+            ),
+            "send offline conversions as soon as they are recorded (daily at the latest)",
+            newest_lag_seconds=newest,
+            median_lag_seconds=lag,
+        )
+        if found is not None:
+            out.append(found)
+    return out or None
 
 
 @rule("X020", "quality-report-empty", Severity.WARNING, _X)
-def quality_report_empty(*args: Any) -> None:
+def quality_report_empty(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
     """Meta's report has no events for a channel the payloads send.
 
     ## What it does
@@ -609,4 +950,20 @@ def quality_report_empty(*args: Any) -> None:
     ## Source
     quality-api.md §0 item 2, §6.4 — {DQ}
     """
-    return _verdict(*args)
+    if cmp.reported or not cmp.predicted:
+        return None
+    word, source = label(cmp.channel)
+    total = sum(p.events for p in cmp.predicted.values())
+    why = "the response is `{}`" if cmp.response_empty else f"`{cmp.key}` is empty or absent"
+    return [
+        hit(
+            (cmp.key,) if cmp.present else (),
+            f"Meta reports no {word} events ({why}) while these payloads hold "
+            f"{total} {source} event(s) under {len(cmp.predicted)} name(s): nothing can be "
+            "compared",
+            "check that the dataset id is the one these events are sent to, that events "
+            "reached it in the last days, and that --agent-name does not filter them out",
+            channel=cmp.channel,
+            events=total,
+        )
+    ]

@@ -352,12 +352,30 @@ def _ip_verdict(event: dict[str, Any], ctx: Context) -> tuple[str | None, str | 
     memo = ctx.memo
     if "ip" in memo:
         return memo["ip"]
-    value = _ip(event)
+    value = client_ip(event)
     verdict = memo["ip"] = None if value is None else ip_problem(value)
     return verdict
 
 
-def _ip(event: dict[str, Any]) -> str | None:
+def is_ipv4(address: str) -> bool:
+    """An address U005 accepts is IPv4, or IPv4-mapped IPv6 (``::ffff:a.b.c.d``).
+
+    For the cross-check's share of IPv4 addresses (Meta's "IPv6" diagnostic).
+    """
+    address = ip_address_part(address)
+    try:
+        inet_pton(AF_INET, address)
+        return True
+    except (OSError, ValueError):
+        pass
+    try:
+        return inet_pton(AF_INET6, address)[:12] == _V4_MAPPED_PREFIX
+    except (OSError, ValueError):
+        return False
+
+
+def client_ip(event: dict[str, Any]) -> str | None:
+    """The event's `client_ip_address` that U005/U006 judge (a non-blank string, not a digest)."""
     user_data = event.get("user_data")
     if type(user_data) is not dict:
         return None
@@ -828,8 +846,21 @@ def fbclid_modified(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     fbclid = found[1].id
     if not fbclid or found[1].double:
         return None
+    problem = fbclid_problem(fbclid, _event_url(event))
+    if problem is None:
+        return None
+    return [
+        Hit(
+            ("user_data", "fbc"),
+            f"the fbclid in `user_data.fbc` {problem}",
+            "copy the fbclid byte for byte from the URL or the _fbc cookie",
+        )
+    ]
+
+
+def fbclid_problem(fbclid: str, url: str | None) -> str | None:
+    """Why the fbclid of an `fbc` looks modified (U011), or None."""
     problem = None
-    url = _event_url(event)
     from_url = url_fbclid(url) if url else None
     if from_url is not None and from_url != fbclid:
         if from_url.lower() == fbclid.lower():
@@ -842,15 +873,7 @@ def fbclid_modified(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
         problem = "contains URL encoding (`%xx`, `+` or a space)"
     elif len(fbclid) >= 20 and fbclid.islower():
         problem = "is entirely lowercase; real fbclids are mixed-case"
-    if problem is None:
-        return None
-    return [
-        Hit(
-            ("user_data", "fbc"),
-            f"the fbclid in `user_data.fbc` {problem}",
-            "copy the fbclid byte for byte from the URL or the _fbc cookie",
-        )
-    ]
+    return problem
 
 
 @rule("U012", "fbc-missing-with-fbclid", Severity.WARNING, Scope.EVENT)
