@@ -246,11 +246,22 @@ def fixture_findings(path: Any) -> list[list[Any]]:
     cfg = path.parent / "config.toml"
     config = tomllib.loads(cfg.read_text("utf-8")) if cfg.exists() else {}
     config.setdefault("select", [code])
-    return [
-        [f.pointer, f.line, f.column]
-        for f in capi_lint.check_file(path, config, now=NOW)
-        if f.code == code
-    ]
+    if code.startswith("X"):
+        found = _crosscheck_fixture(path, config)
+    else:
+        found = capi_lint.check_file(path, config, now=NOW)
+    return [[f.pointer, f.line, f.column] for f in found if f.code == code]
+
+
+def _crosscheck_fixture(path: Any, config: dict[str, Any]) -> list[Any]:
+    """An X fixture is a saved quality response, held against the folder's
+    ``payloads.json``: ``capi-lint crosscheck --quality-file <path> payloads.json``."""
+    from capi_lint.config import build_settings
+    from capi_lint.quality import read_report_file, run_crosscheck
+
+    settings = build_settings(config, now=NOW)
+    report = read_report_file(str(path))
+    return run_crosscheck([str(path.parent / "payloads.json")], report, settings).findings
 
 
 def codes(payload: Any, **kw: Any) -> list[str]:

@@ -5,6 +5,11 @@
 - ``pass_*.json`` / ``pass_*.jsonl``: must produce no finding of that code.
 - ``config.toml`` (optional): a config table applied to every file of the folder.
 
+X rules (cross-check): the ``trigger_*``/``pass_*`` files are saved quality
+responses (``/dataset_quality`` bodies, as ``--quality-file`` reads them) and
+the folder's ``payloads.json`` holds the events they are held against; the
+expected positions point into the response.
+
 All files are checked with the reference time ``helpers.NOW``. After a
 deliberate change, ``python scripts/regen_expected.py CODE`` rewrites the
 folder's ``expected.json`` from the current findings, for review with ``git diff``.
