@@ -49,16 +49,15 @@ from typing import Any
 
 from capi_lint import envelope as env_mod
 from capi_lint.hashing import (
-    PLACEHOLDER_HASHES,
     HashKind,
     classify,
-    country_from_hash,
-    sha256_hex,
 )
 from capi_lint.mask import mask
 from capi_lint.model import PointerParts, format_pointer
-from capi_lint.normalize import REASONS, canonical_region, normalize_or_reason
+from capi_lint.normalize import REASONS, canonical_region
 from capi_lint.positions import Locator, ScanResult, scan
+from capi_lint.rules._userdata import event_region
+from capi_lint.rules.hashed import fix_edit
 
 HASHED_KEYS: frozenset[str] = frozenset(
     {"em", "ph", "fn", "ln", "db", "ge", "ct", "st", "zp", "country"}
@@ -66,8 +65,6 @@ HASHED_KEYS: frozenset[str] = frozenset(
 )
 """The ``user_data`` keys ``--fix`` hashes (never ``external_id``)."""
 
-_INT_FIELDS = frozenset({"ph", "zp", "db", "dobd", "dobm", "doby"})
-_VALID = frozenset({HashKind.SHA256, HashKind.SHA256_APPENDIX})
 _INT_TOKEN = re.compile(r"-?[0-9]+")
 #: A byte-order mark at the start of a file: kept, never part of a document.
 BOM = "\ufeff"
@@ -369,7 +366,7 @@ def _fix_event(doc: _Doc, event: dict, parts: PointerParts, prefix: PointerParts
     if type(user_data) is not dict:
         return
     # One region per event, as the rules resolve it: its own country, else the default.
-    region = _event_country(user_data.get("country")) or doc.default_region
+    region = event_region(event, doc.default_region)
     for key, value in user_data.items():
         if key not in HASHED_KEYS:
             continue
@@ -381,26 +378,6 @@ def _fix_event(doc: _Doc, event: dict, parts: PointerParts, prefix: PointerParts
             _fix_value(doc, key, value, base, prefix, region)
 
 
-def _event_country(value: Any) -> str | None:
-    """The event's own country as a region code, if it says so unambiguously."""
-    values = value if type(value) is list else [value]
-    found: set[str] = set()
-    for item in values:
-        if type(item) is not str:
-            continue
-        code = country_from_hash(item)
-        if code is None:
-            code, _reason = normalize_or_reason("country", item)
-        if code is not None:
-            found.add(code)
-    if len(found) != 1:
-        return None
-    try:
-        return canonical_region(found.pop())
-    except ValueError:  # pragma: no cover - normalize_country returns ISO codes
-        return None
-
-
 def _fix_value(
     doc: _Doc,
     key: str,
@@ -409,30 +386,12 @@ def _fix_value(
     prefix: PointerParts,
     region: str | None,
 ) -> None:
-    kind = type(value)
-    if kind is str:
-        shape = classify(value)
-        if shape in _VALID:
-            return
-        if shape is HashKind.UPPERCASE_SHA256:
-            if not doc.kinds[1]:
-                return
-            new, action, reason = value[:64].lower() + value[64:], "lowercased", None
-        elif shape is HashKind.SHA256_BAD_APPENDIX:
-            new, action, reason = None, "", "unknown-appendix"
-        elif shape is not HashKind.NOT_HASH:
-            new, action, reason = None, "", "other-digest"
-        elif not doc.kinds[0]:
-            return
-        else:
-            new, action, reason = _hash(key, value, region, doc.memo)
-    elif kind is int and key in _INT_FIELDS and doc.kinds[0]:
-        if key == "zp" and len(str(abs(value))) < 5:
-            new, action, reason = None, "", "zip-as-number"
-        else:
-            new, action, reason = _hash(key, value, region, doc.memo)
-    else:
-        return  # null, booleans, floats, objects: S010 and friends report them
+    planned = fix_edit(
+        key, value, region, hash_raw=doc.kinds[0], lowercase=doc.kinds[1], memo=doc.memo
+    )
+    if planned is None:
+        return
+    new, action, reason = planned
     pointer = format_pointer((*prefix, *parts))
     offset = doc.offsets.get(parts)
     span = _token_span(doc.text, offset, value) if offset is not None else None
@@ -445,27 +404,6 @@ def _fix_value(
         return
     change = Change(pointer, line or 0, column or 0, key, action, _shown_old(value), new)
     doc.edits.append((span[0], span[1], json.dumps(new), change))
-
-
-def _hash(
-    key: str, value: Any, region: str | None, memo: dict[Any, Any]
-) -> tuple[str | None, str, str | None]:
-    """(new value, "hashed", None) or (None, "", reason). Memoised per text: the
-    same customer often appears in many events, and normalising is slow."""
-    memo_key = (key, type(value), value, region)
-    found = memo.get(memo_key)
-    if found is not None:
-        return found
-    normalised, reason = normalize_or_reason(key, value, region)
-    if normalised is None:
-        result: tuple[str | None, str, str | None] = (None, "", reason)
-    else:
-        digest = sha256_hex(normalised)
-        result = (
-            (None, "", "placeholder") if digest in PLACEHOLDER_HASHES else (digest, "hashed", None)
-        )
-    memo[memo_key] = result
-    return result
 
 
 def _token_span(text: str, offset: int, value: Any) -> tuple[int, int] | None:

@@ -328,6 +328,12 @@ def _canonical(region: str | None) -> str | None:
         return None
 
 
+def event_region(event: dict[str, Any], default: str | None) -> str | None:
+    """The region of ``event`` as the rules resolve it (:meth:`UserData.region`),
+    for code without a rule context (``--fix`` hashes what the rules judged)."""
+    return resolve_region(UserData(event).hashed, default)
+
+
 def resolve_region(hashed: list[Elem], default: str | None) -> str | None:
     codes: set[str] = set()
     for key, _where, value, kind in hashed:

@@ -26,8 +26,10 @@ from capi_lint.context import Context
 from capi_lint.hashing import (
     EMPTY_SHA256,
     GENDER_HASHES,
+    PLACEHOLDER_HASHES,
     PLACEHOLDERS,
     HashKind,
+    classify,
     country_hashes,
     sha256_hex,
     us_state_hashes,
@@ -166,6 +168,69 @@ def unhashed_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
             )
         )
     return hits or None
+
+
+#: (new value, action, None) when --fix edits a value, (None, "", reason) when it leaves it.
+FixEdit = tuple[str | None, str, str | None]
+#: Keys whose JSON numbers --fix hashes as their digits (a ZIP needs 5 of them).
+_FIX_INT_FIELDS = frozenset({"ph", "zp", "db", "dobd", "dobm", "doby"})
+_VALID = frozenset({HashKind.SHA256, HashKind.SHA256_APPENDIX})
+
+
+def fix_edit(
+    key: str,
+    value: Any,
+    region: str | None,
+    *,
+    hash_raw: bool = True,
+    lowercase: bool = True,
+    memo: dict[Any, Any] | None = None,
+) -> FixEdit | None:
+    """The edit ``--fix`` makes for H001 (hash the normalised raw value) or H002
+    (lowercase the hex digest) on one value of a hashed key, judged by the same
+    classification as the rules; None when there is nothing to fix.
+
+    ``hash_raw`` / ``lowercase`` switch the two edits (their rules' selection).
+    """
+    kind = type(value)
+    if kind is str:
+        shape = classify(value)
+        if shape in _VALID:
+            return None
+        if shape is HashKind.UPPERCASE_SHA256:
+            return (value[:64].lower() + value[64:], "lowercased", None) if lowercase else None
+        if shape is HashKind.SHA256_BAD_APPENDIX:
+            return None, "", "unknown-appendix"
+        if shape is not HashKind.NOT_HASH:
+            return None, "", "other-digest"
+        return _hash_edit(key, value, region, memo) if hash_raw else None
+    if kind is int and key in _FIX_INT_FIELDS and hash_raw:
+        if key == "zp" and len(str(abs(value))) < 5:
+            return None, "", "zip-as-number"
+        return _hash_edit(key, value, region, memo)
+    return None  # null, booleans, floats, objects: S010 and friends report them
+
+
+def _hash_edit(key: str, value: Any, region: str | None, memo: dict[Any, Any] | None) -> FixEdit:
+    """Memoised per text by the caller: the same customer often appears in many
+    events, and normalising is slow."""
+    memo_key = (key, type(value), value, region)
+    found = memo.get(memo_key) if memo is not None else None
+    if found is not None:
+        return found
+    from capi_lint.normalize import normalize_or_reason  # lazily: start-up time
+
+    normalised, reason = normalize_or_reason(key, value, region)
+    if normalised is None:
+        result: FixEdit = (None, "", reason)
+    else:
+        digest = sha256_hex(normalised)
+        result = (
+            (None, "", "placeholder") if digest in PLACEHOLDER_HASHES else (digest, "hashed", None)
+        )
+    if memo is not None:
+        memo[memo_key] = result
+    return result
 
 
 # --------------------------------------------------------------------------- H002–H005
