@@ -14,7 +14,7 @@ Pointers are absolute in the quality response.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from capi_lint.comparison import (
@@ -505,6 +505,14 @@ def _diagnostics(emq: EMQ, pred: Prediction) -> Iterator[Verdict]:
 
 
 # ----------------------------------------------------------------- offline scores
+
+
+def each_offline(
+    cmp: ChannelComparison, judge: Callable[[OfflineEvent, Prediction], Hit | None]
+) -> list[Hit] | None:
+    """``judge``'s hits over the compared offline entries (X016-X019)."""
+    found = [judge(entry, pred) for entry, pred in offline_pairs(cmp)]
+    return [h for h in found if h is not None] or None
 
 
 def offline_score(

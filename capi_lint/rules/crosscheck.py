@@ -16,7 +16,14 @@ X007) are made once in :mod:`capi_lint.rules._crosscheck`.
 
 from __future__ import annotations
 
-from capi_lint.comparison import ChannelComparison, CrosscheckContext, canonical_identifier
+from typing import TYPE_CHECKING
+
+from capi_lint.comparison import (
+    ChannelComparison,
+    CrosscheckContext,
+    Prediction,
+    canonical_identifier,
+)
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._crosscheck import (
@@ -26,11 +33,11 @@ from capi_lint.rules._crosscheck import (
     dedup_verdicts,
     diagnostic_verdicts,
     duration,
+    each_offline,
     hit,
     identifier_verdicts,
     label,
     lag_class,
-    offline_pairs,
     offline_score,
     only,
     pct,
@@ -38,6 +45,9 @@ from capi_lint.rules._crosscheck import (
     web_pairs,
     where_of,
 )
+
+if TYPE_CHECKING:
+    from capi_lint.quality.parse import OfflineEvent
 
 _X = Scope.CROSSCHECK
 
@@ -761,9 +771,9 @@ def offline_score_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hi
     requirements §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ}
     """
     minimum = float(ctx.option("X016", "min-score"))
-    out: list[Hit] = []
-    for entry, pred in offline_pairs(cmp):
-        found = offline_score(
+
+    def judge(entry: OfflineEvent, pred: Prediction) -> Hit | None:
+        return offline_score(
             entry.composite,
             minimum,
             pred,
@@ -772,9 +782,8 @@ def offline_score_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hi
             "improve the match keys, upload daily and send data within a day or two; see the "
             "sub-scores",
         )
-        if found is not None:
-            out.append(found)
-    return out or None
+
+    return each_offline(cmp, judge)
 
 
 @rule("X017", "offline-match-key-low", Severity.WARNING, _X, options={"min-score": 8.0})
@@ -804,10 +813,10 @@ def offline_match_key_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
     requirements §4.6, §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
     """
     minimum = float(ctx.option("X017", "min-score"))
-    out: list[Hit] = []
-    for entry, pred in offline_pairs(cmp):
+
+    def judge(entry: OfflineEvent, pred: Prediction) -> Hit | None:
         email, phone = pred.valid_pct("email"), pred.valid_pct("phone")
-        found = offline_score(
+        return offline_score(
             entry.match_key,
             minimum,
             pred,
@@ -818,9 +827,8 @@ def offline_match_key_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
             predicted_email=email,
             predicted_phone=phone,
         )
-        if found is not None:
-            out.append(found)
-    return out or None
+
+    return each_offline(cmp, judge)
 
 
 @rule("X018", "offline-frequency-low", Severity.WARNING, _X, options={"min-score": 8.0})
@@ -850,10 +858,10 @@ def offline_frequency_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
     """
     minimum = float(ctx.option("X018", "min-score"))
     today = ctx.now // 86_400
-    out: list[Hit] = []
-    for entry, pred in offline_pairs(cmp):
+
+    def judge(entry: OfflineEvent, pred: Prediction) -> Hit | None:
         recent = {d for d in pred.evidence.days if 0 <= today - d < 14}
-        found = offline_score(
+        return offline_score(
             entry.frequency,
             minimum,
             pred,
@@ -863,9 +871,8 @@ def offline_frequency_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
             "upload offline events every day",
             days_with_events=len(recent),
         )
-        if found is not None:
-            out.append(found)
-    return out or None
+
+    return each_offline(cmp, judge)
 
 
 @rule(
@@ -900,12 +907,12 @@ def offline_freshness_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
     """
     minimum = float(ctx.option("X019", "min-score"))
     max_age = int(ctx.option("X019", "max-age-days"))
-    out: list[Hit] = []
-    for entry, pred in offline_pairs(cmp):
+
+    def judge(entry: OfflineEvent, pred: Prediction) -> Hit | None:
         ev = pred.evidence
         lag = ev.median_lag()
         newest = min(ev.lags) if ev.lags else None
-        found = offline_score(
+        return offline_score(
             entry.freshness,
             minimum,
             pred,
@@ -920,9 +927,8 @@ def offline_freshness_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
             newest_lag_seconds=newest,
             median_lag_seconds=lag,
         )
-        if found is not None:
-            out.append(found)
-    return out or None
+
+    return each_offline(cmp, judge)
 
 
 @rule("X020", "quality-report-empty", Severity.WARNING, _X)
