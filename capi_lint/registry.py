@@ -48,6 +48,8 @@ SOURCES: Mapping[str, str] = {
     "CRM": _CAPI + "conversion-leads-integration/payload-specification",
     "APPATTR": _DOCS + "guides/append-attribution/reference",
     "PLTV": _DOCS + "guides/predicted-lifetime-value",
+    # Read for issue 17 (the X rules' docs).
+    "DQOFF": _DOCS + "dataset-quality-api/offline-events",
 }
 _SOURCE_KEY = re.compile(r"\{([A-Z0-9]+)\}")
 

@@ -20,9 +20,8 @@ def test_rule_has_complete_doc(rule: registry.Rule) -> None:
     source = rule.doc.section("Source")
     # Users have Meta's pages, not our internal spec: cite a public URL.
     assert "https://" in source, f"{rule.code}: cite a public page"
-    if rule.family != "X":  # the X docs move with their checks (issue 17)
-        for internal in ("requirements §", "quality-api.md", "interface §", "rules.md"):
-            assert internal not in source, f"{rule.code}: cites internal {internal!r}"
+    for internal in ("requirements §", "quality-api.md", "interface §", "rules.md"):
+        assert internal not in source, f"{rule.code}: cites internal {internal!r}"
 
 
 # P findings come from `pair`, not from payload fixtures (tests/test_pair.py).

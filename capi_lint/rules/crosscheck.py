@@ -84,7 +84,10 @@ def identifier_under_reported(cmp: ChannelComparison, ctx: CrosscheckContext) ->
     `tolerance` (percentage points, default 10; `--tolerance` overrides it).
 
     ## Source
-    requirements §12 [inf]; quality-api.md §2, §4.3, §4.4 (tolerances) — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: Meta's report fields are stated in its documentation; holding them against the
+      payloads' prediction, and the tolerance, are our inference.
     """
     return only("X001", identifier_verdicts(cmp, ctx))
 
@@ -114,7 +117,9 @@ def identifier_over_reported(cmp: ChannelComparison, ctx: CrosscheckContext) -> 
     report with `--agent-name` to the sender these payloads come from.
 
     ## Source
-    requirements §12 [inf]; quality-api.md §1.1 (`agent_name`), §4.4 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: Meta documents the `agent_name` filter and the coverage figure; the explanations
+      offered are our inference.
     """
     return only("X002", identifier_verdicts(cmp, ctx))
 
@@ -139,7 +144,9 @@ def identifier_agrees(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hi
     Nothing to fix.
 
     ## Source
-    requirements §12 [inf]; quality-api.md §4.4 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: Meta's report fields are stated in its documentation; holding them against the
+      payloads' prediction, and the tolerance, are our inference.
     """
     return only("X003", identifier_verdicts(cmp, ctx))
 
@@ -169,7 +176,9 @@ def event_name_missing_in_report(
     a test event and look at Events Manager).
 
     ## Source
-    requirements §12 [inf]; quality-api.md §1.2 (`event_potential_aly_acr_increase`) — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: Meta documents `event_potential_aly_acr_increase` for events seen from the Pixel
+      only; that a missing name means the server events did not arrive is our inference.
     """
     if not cmp.reported:
         return None  # X020's case
@@ -241,7 +250,10 @@ def event_name_case_mismatch(cmp: ChannelComparison, ctx: CrosscheckContext) -> 
     sender (the standard spelling for standard events, see E002).
 
     ## Source
-    requirements §2.2, §12 [inf]; quality-api.md §1.2 (names verbatim) — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Server event parameters: {SE}
+    - Evidence: Meta reports event names as sent and deduplicates on the same event name; counting
+      two spellings apart is our inference from that.
     """
     if not cmp.reported:
         return None
@@ -311,7 +323,8 @@ def unmapped_identifier(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[
     can learn the spelling.
 
     ## Source
-    requirements §12 [inf]; quality-api.md §2 (alias table) — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: our inference (a report name capi-lint has no mapping for cannot be compared).
     """
     out = [h for code, h in identifier_verdicts(cmp, ctx) if code == "X006"]
     out += [h for code, h in dedup_verdicts(cmp, ctx) if code == "X006"]
@@ -345,7 +358,10 @@ def identifier_missing_in_report(
     version of the live integration).
 
     ## Source
-    requirements §12 [inf]; quality-api.md §1.3, §2 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Customer information parameters: {CI}
+    - Evidence: Meta's report fields are stated in its documentation; holding them against the
+      payloads' prediction, and the tolerance, are our inference.
     """
     return only("X007", identifier_verdicts(cmp, ctx))
 
@@ -378,7 +394,10 @@ def dedup_key_mismatch(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[H
     `tolerance` (percentage points, default 10; `--tolerance` overrides it).
 
     ## Source
-    requirements §11.2, §11.3, §11.8 [doc]; quality-api.md §1.3 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Evidence: the dedupe-key figures and the need for a shared event_id are stated in Meta's
+      documentation; the comparison is our inference.
     """
     return only("X008", dedup_verdicts(cmp, ctx))
 
@@ -400,7 +419,10 @@ def dedup_key_agrees(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit
     Nothing to fix.
 
     ## Source
-    requirements §11.8 [doc]; quality-api.md §1.3 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Evidence: Meta's report fields are stated in its documentation; holding them against the
+      payloads' prediction, and the tolerance, are our inference.
     """
     return only("X009", dedup_verdicts(cmp, ctx))
 
@@ -428,7 +450,8 @@ def event_name_not_in_payloads(cmp: ChannelComparison, ctx: CrosscheckContext) -
     the server if it is pixel-only.
 
     ## Source
-    requirements §12 [inf]; quality-api.md §1.2 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: our inference (a reported name the payloads lack cannot be compared).
     """
     _, predicted = case_variants(cmp)
     word, source = label(cmp.channel)
@@ -496,7 +519,11 @@ def diagnostic_explained(cmp: ChannelComparison, ctx: CrosscheckContext) -> list
     customer's address (first public hop of `X-Forwarded-For`).
 
     ## Source
-    requirements §4.3, §5.5 [doc]; quality-api.md §3 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Customer information parameters: {CI}
+    - Meta, fbp and fbc parameters: {FBC}
+    - Evidence: the diagnostics are Meta's (Dataset Quality API, Events Manager); matching them to
+      payload shares is our inference.
     """
     return only("X011", diagnostic_verdicts(cmp))
 
@@ -523,7 +550,9 @@ def diagnostic_not_explained(cmp: ChannelComparison, ctx: CrosscheckContext) -> 
     cross-check again.
 
     ## Source
-    quality-api.md §3 (diagnostics an offline linter can predict) — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: the diagnostics are Meta's; which of them a payload linter can reproduce is our
+      inference.
     """
     return only("X012", diagnostic_verdicts(cmp))
 
@@ -557,7 +586,10 @@ def emq_score_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] |
     8+ excellent).
 
     ## Source
-    requirements §4.6 [doc]; quality-api.md §4.1, §4.2 — {DQ} {OMNI}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Omnichannel optimal setup guide: {OMNI}
+    - Evidence: the EMQ score and Meta's highest-weighted keys are stated in its documentation; the
+      minimum is our default.
     """
     minimum = float(ctx.option("X013", "min-score"))
     out: list[Hit] = []
@@ -625,7 +657,9 @@ def event_coverage_below_goal(cmp: ChannelComparison, ctx: CrosscheckContext) ->
     `goal-percentage` (default 75, used when the report has no goal).
 
     ## Source
-    requirements §11.1, §11.2 [doc]; quality-api.md §1.3, §4.2 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Evidence: event coverage and its goal are stated in Meta's documentation.
     """
     default_goal = float(ctx.option("X014", "goal-percentage"))
     out: list[Hit] = []
@@ -688,7 +722,10 @@ def data_freshness_lag(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[H
     `real-time-seconds` (default 600): the median lag still counted as real time.
 
     ## Source
-    requirements §2.8 [doc]; quality-api.md §1.3, §4.2 — {DQ} {BP}
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Conversions API best practices: {BP}
+    - Evidence: `data_freshness.upload_frequency` and sending events in real time are stated in
+      Meta's documentation; classing the payloads' lag is our inference.
     """
     realtime = int(ctx.option("X015", "real-time-seconds"))
     out: list[Hit] = []
@@ -768,7 +805,10 @@ def offline_score_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hi
     `min-score` (0–10, default 8.5).
 
     ## Source
-    requirements §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ}
+    - Meta, Dataset Quality API for Offline Events: {DQOFF}
+    - Meta, Omnichannel optimal setup guide: {OMNI}
+    - Evidence: the offline scores and their recommendations are stated in Meta's documentation; the
+      minimum is our default.
     """
     minimum = float(ctx.option("X016", "min-score"))
 
@@ -810,7 +850,9 @@ def offline_match_key_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
     `min-score` (0–10, default 8.0).
 
     ## Source
-    requirements §4.6, §9.4 [seed]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
+    - Meta, Dataset Quality API for Offline Events: {DQOFF}
+    - Meta, Omnichannel optimal setup guide: {OMNI}
+    - Evidence: stated in Meta's documentation (match key score, email and phone as offline keys).
     """
     minimum = float(ctx.option("X017", "min-score"))
 
@@ -854,7 +896,9 @@ def offline_frequency_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
     `min-score` (0–10, default 8.0).
 
     ## Source
-    requirements §9.5 [doc]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
+    - Meta, Dataset Quality API for Offline Events: {DQOFF}
+    - Meta, Omnichannel optimal setup guide: {OMNI}
+    - Evidence: stated in Meta's documentation (frequency score, daily uploads).
     """
     minimum = float(ctx.option("X018", "min-score"))
     today = ctx.now // 86_400
@@ -903,7 +947,9 @@ def offline_freshness_low(cmp: ChannelComparison, ctx: CrosscheckContext) -> lis
     `min-score` (0–10, default 8.0); `max-age-days` (default 3).
 
     ## Source
-    requirements §9.5 [doc]; quality-api.md §1.4, §4.2 — {DQ} {OMNI}
+    - Meta, Dataset Quality API for Offline Events: {DQOFF}
+    - Meta, Omnichannel optimal setup guide: {OMNI}
+    - Evidence: stated in Meta's documentation (freshness score, recent data).
     """
     minimum = float(ctx.option("X019", "min-score"))
     max_age = int(ctx.option("X019", "max-age-days"))
@@ -954,7 +1000,9 @@ def quality_report_empty(cmp: ChannelComparison, ctx: CrosscheckContext) -> list
     that `--agent-name` does not filter them out.
 
     ## Source
-    quality-api.md §0 item 2, §6.4 — {DQ}
+    - Meta, Dataset Quality API: {DQ}
+    - Evidence: observed `{}` for a dataset with nothing to report; that the events did not arrive
+      is our inference.
     """
     if cmp.reported or not cmp.predicted:
         return None
