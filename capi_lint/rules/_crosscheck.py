@@ -247,7 +247,9 @@ def _identifier(
     present = pred.present_pct(ident)
     keys = carriers(ident)
     shown = " or ".join(f"`{k}`" for k in keys)
-    base = dict(event_name=name, identifier=reported_name, predicted=valid, reported=reported)
+    base: dict[str, Any] = dict(
+        event_name=name, identifier=reported_name, predicted=valid, reported=reported
+    )
     if reported is None:
         if valid > tolerance:
             yield (
@@ -378,7 +380,7 @@ def dedup_verdicts(cmp: ChannelComparison, ctx: CrosscheckContext) -> Iterator[V
             if item.server is None:
                 continue
             predicted = pred.dedup_pct(name)
-            base = dict(
+            base: dict[str, Any] = dict(
                 event_name=pred.event_name,
                 dedupe_key=name,
                 predicted=predicted,
@@ -465,7 +467,7 @@ def _diagnostics(emq: EMQ, pred: Prediction) -> Iterator[Verdict]:
             worst = max(gaps, key=lambda i: gaps[i])
             predicted = gaps[worst]
             cause = f"{pct(predicted)} of these events carry an invalid {worst}"
-        base = dict(
+        base: dict[str, Any] = dict(
             event_name=pred.event_name,
             diagnostic=diag.name,
             predicted=predicted,
