@@ -41,10 +41,10 @@ old value is kept only masked, the new one is a hash.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
-from json.decoder import scanstring
 from typing import Any
 
 from capi_lint import envelope as env_mod
@@ -55,7 +55,7 @@ from capi_lint.hashing import (
 from capi_lint.mask import mask
 from capi_lint.model import PointerParts, format_pointer
 from capi_lint.normalize import REASONS, canonical_region
-from capi_lint.positions import Locator, ScanResult, scan
+from capi_lint.positions import Locator, ScanResult, scan, scanstring
 from capi_lint.rules._userdata import event_region
 from capi_lint.rules.hashed import fix_edit
 
@@ -94,10 +94,11 @@ class Change:
     new: str
     #: Offsets of the replaced token in the old text and of its replacement in
     #: the new one (the whole token of an encoded ``data`` string).
-    start: int = field(default=0, repr=False, compare=False)
-    end: int = field(default=0, repr=False, compare=False)
-    new_start: int = field(default=0, repr=False, compare=False)
-    new_end: int = field(default=0, repr=False, compare=False)
+    # (dataclasses.field spelled out: `field` is an attribute of this class.)
+    start: int = dataclasses.field(default=0, repr=False, compare=False)
+    end: int = dataclasses.field(default=0, repr=False, compare=False)
+    new_start: int = dataclasses.field(default=0, repr=False, compare=False)
+    new_end: int = dataclasses.field(default=0, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
