@@ -548,13 +548,27 @@ def coverage(
     default=None,
     help="Percentage points within which coverage agrees [10; options X001/X008].",
 )
-@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds for each connect and each read.",
+)
 @click.option(
     "--max-wait",
     type=click.FloatRange(0),
     default=120.0,
     show_default=True,
-    help="Seconds to wait in total on rate limits and retries.",
+    help="Seconds to wait in total on rate limits and retries; the whole call ends "
+    "within --max-wait + --timeout.",
+)
+@click.option(
+    "--max-response-mib",
+    type=click.FloatRange(0.001),
+    default=32.0,
+    show_default=True,
+    help="Largest answer read, in MiB (after decompression).",
 )
 @_output_options(sorted(REPORTERS))
 @click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. X001,X01).")

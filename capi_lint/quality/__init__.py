@@ -145,6 +145,7 @@ def fetch_report(
     timeout: float = 30.0,
     retry: Any = None,
     save_to: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> ReportSource:
     """Call the live endpoint. Raises ``client.GraphError`` (safe to print) or
     QualityParseError; ValueError for a bad id, URL or version."""
@@ -161,6 +162,8 @@ def fetch_report(
         options["api_version"] = api_version
     if retry is not None:
         options["retry"] = retry
+    if max_response_bytes is not None:
+        options["max_response_bytes"] = max_response_bytes
     with client_mod.QualityClient(token, **options) as client:
         if endpoint == SETUP_QUALITY:
             response = client.setup_quality(dataset_id, agent_name=agent_name)

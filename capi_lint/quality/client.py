@@ -12,16 +12,20 @@ them, and every httpx exception is re-raised as a :class:`GraphError` without
 its cause.
 
 Errors are mapped by ``error.code`` / ``error_subcode`` (quality-api.md §5.2),
-never by HTTP status alone. Throttles (1, 2, 4, 17, 32, 613, 80000–80014),
-5xx answers and timeouts are retried with exponential backoff, waiting at
-least what ``X-Business-Use-Case-Usage`` (``estimated_time_to_regain_access``,
-minutes), ``Retry-After`` or a saturated ``X-App-Usage`` ask for, within a cap
-on the total wait.
+never by HTTP status alone. Throttles (1, 2, 4, 17, 32, 613, 80000–80014, and a
+plain HTTP 429), 5xx answers, timeouts and dropped connections are retried with
+exponential backoff, waiting at least what ``X-Business-Use-Case-Usage``
+(``estimated_time_to_regain_access``, minutes), ``Retry-After`` (seconds or an
+HTTP-date) or a saturated ``X-App-Usage`` ask for, within a cap on the total wait.
+
+Bounded: an answer is read as a stream and abandoned past ``max_response_bytes``
+(decompressed size included), and the whole call -- every attempt, every read,
+every wait -- ends by a deadline of ``max_wait + timeout`` seconds, so neither a
+huge answer nor a server that drips one byte at a time can hold the process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -29,8 +33,11 @@ import logging
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -40,6 +47,8 @@ from capi_lint.quality.parse import DATASET_QUALITY, SETUP_QUALITY, QualityParse
 GRAPH_URL = "https://graph.facebook.com"
 API_VERSION = "v25.0"
 DEFAULT_TOKEN_ENV = "META_ACCESS_TOKEN"
+#: The largest answer read (a full /dataset_quality answer is a few hundred KB).
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 #: The complete ``fields`` expansion for the web block (quality-api.md §1.6).
 WEB_FIELDS = (
@@ -200,7 +209,9 @@ class GraphError(Exception):
 
     ``kind`` is one of: ``auth``, ``permission``, ``invalid-parameter``,
     ``unknown-path``, ``dataset-not-found``, ``rate-limit``, ``transient``,
-    ``server``, ``timeout``, ``network``, ``malformed``, ``http``, ``graph``.
+    ``server``, ``timeout``, ``dropped`` (the connection closed before a
+    complete answer), ``network``, ``too-large``, ``malformed``, ``http``,
+    ``graph``.
     """
 
     def __init__(
@@ -308,12 +319,16 @@ def _json_header(headers: Mapping[str, str], name: str) -> Any:
         return None
 
 
-def header_wait(headers: Mapping[str, str], app_usage_wait: float = 60.0) -> float:
+def header_wait(
+    headers: Mapping[str, str], app_usage_wait: float = 60.0, now: float | None = None
+) -> float:
     """Seconds the response's headers ask us to wait (0 when none).
 
     ``X-Business-Use-Case-Usage`` ``estimated_time_to_regain_access`` is in
-    minutes; ``Retry-After`` in seconds; a saturated ``X-App-Usage`` (any
-    figure ≥ 100 %) asks for ``app_usage_wait``.
+    minutes; ``Retry-After`` is seconds or an HTTP-date (RFC 9110 §10.2.3),
+    counted from the response's own ``Date`` when it has one (no clock skew),
+    else from ``now`` (epoch seconds; the current time by default); a
+    saturated ``X-App-Usage`` (any figure ≥ 100 %) asks for ``app_usage_wait``.
     """
     wait = 0.0
     buc = _json_header(headers, "x-business-use-case-usage")
@@ -324,13 +339,41 @@ def header_wait(headers: Mapping[str, str], app_usage_wait: float = 60.0) -> flo
                     minutes = entry.get("estimated_time_to_regain_access")
                     if isinstance(minutes, (int, float)) and not isinstance(minutes, bool):
                         wait = max(wait, float(minutes) * 60.0)
-    retry_after = headers.get("retry-after")
-    if retry_after:
-        with contextlib.suppress(ValueError):
-            wait = max(wait, float(retry_after))
+    wait = max(wait, retry_after(headers, now))
     if usage_percent(headers) >= 100:
         wait = max(wait, app_usage_wait)
     return wait
+
+
+_DELAY_SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float:
+    """``Retry-After`` in seconds (0 when absent, unreadable or in the past)."""
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return 0.0
+    if _DELAY_SECONDS.fullmatch(value):
+        return float(value)
+    when = _http_date(value)
+    if when is None:
+        return 0.0
+    sent = _http_date(headers.get("date") or "")
+    base = sent if sent is not None else (time.time() if now is None else now)
+    return max(0.0, when - base)
+
+
+def _http_date(value: str) -> float | None:
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is None:  # RFC 9110 dates are GMT
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def usage_percent(headers: Mapping[str, str]) -> float:
@@ -355,7 +398,9 @@ def usage_percent(headers: Mapping[str, str]) -> float:
 class RetryPolicy:
     """How hard to try. ``backoff_base * 2**n`` seconds before retry ``n + 1``
     (at most ``backoff_max``), at least what the headers ask for, and never
-    more than ``max_wait`` seconds of waiting in total."""
+    more than ``max_wait`` seconds of waiting in total. The whole call, waits
+    and attempts together, ends within ``max_wait`` plus the client's
+    ``timeout`` (the last attempt's allowance)."""
 
     attempts: int = 5
     backoff_base: float = 1.0
@@ -389,7 +434,10 @@ class QualityResponse:
 class QualityClient:
     """``GET /dataset_quality`` and ``GET /{pixel_id}/setup_quality``.
 
-    ``transport`` (an httpx transport) and ``sleep``/``clock`` exist for tests.
+    ``timeout`` bounds each connect and each read; ``max_response_bytes``
+    bounds an answer (after decompression); ``retry.max_wait + timeout``
+    bounds the whole call. ``transport`` (an httpx transport) and
+    ``sleep``/``clock`` exist for tests (``clock`` drives the deadline too).
     """
 
     def __init__(
@@ -402,6 +450,7 @@ class QualityClient:
         token_in_query: bool = False,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: Any = None,
@@ -418,6 +467,9 @@ class QualityClient:
         self.api_version = api_version
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        if max_response_bytes < 1:
+            raise ValueError("the response size limit must be at least 1 byte")
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._clock = clock
         _install_filter()
@@ -429,7 +481,12 @@ class QualityClient:
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             transport=transport or httpx.HTTPTransport(retries=self.retry.connect_retries),
-            headers={"User-Agent": f"capi-lint/{__version__}", "Accept": "application/json"},
+            headers={
+                "User-Agent": f"capi-lint/{__version__}",
+                "Accept": "application/json",
+                # Decoded here, within the size limit (see _decode).
+                "Accept-Encoding": "gzip, deflate",
+            },
             follow_redirects=False,
         )
 
@@ -493,11 +550,12 @@ class QualityClient:
             query["appsecret_proof"] = self._proof
 
         policy = self.retry
+        deadline = self._clock() + policy.max_wait + self.timeout
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
-            response = self._attempt(url, query, headers, shown, dataset_id)
+            response = self._attempt(url, query, headers, shown, dataset_id, deadline)
             if isinstance(response, QualityResponse):
                 response.attempts, response.waited = attempt, waited
                 if response.usage >= 90:
@@ -507,22 +565,30 @@ class QualityClient:
                     )
                 return response
             error, asked = response.error, response.asked
-            retryable = error.kind in ("rate-limit", "transient", "server", "timeout") and (
-                error.code is None or error.code in RETRY_CODES
+            retryable = error.kind in RETRY_KINDS and (
+                error.code is None or error.code in RETRY_CODES or error.http_status == 429
             )
-            remaining = policy.max_wait - waited
-            if not retryable or attempt >= policy.attempts or remaining <= 0:
+            # What may still be spent waiting: the budget, and the time to the
+            # deadline (a wait that leaves no time for the attempt is not made).
+            remaining = min(policy.max_wait - waited, deadline - self._clock())
+            backoff = min(policy.backoff_base * (2 ** (attempt - 1)), policy.backoff_max)
+            wait = min(max(backoff, asked), max(remaining, 0.0))
+            if (
+                not retryable
+                or attempt >= policy.attempts
+                or remaining <= 0
+                or self._clock() + wait >= deadline
+            ):
                 error.attempts, error.waited = attempt, waited
                 if retryable and attempt > 1:
                     error.message = error.args[0] + (
                         f" [gave up after {attempt} attempts and {waited:.1f} s of waiting"
-                        + (f"; Meta asked for {asked:.0f} s" if asked > remaining else "")
+                        # Only when a header asked for a wait we could not afford.
+                        + (f"; Meta asked for {asked:.0f} s" if asked > max(remaining, 0) else "")
                         + "]"
                     )
                     error.args = (error.message,)
                 raise error
-            backoff = min(policy.backoff_base * (2 ** (attempt - 1)), policy.backoff_max)
-            wait = min(max(backoff, asked), remaining)
             log.info(
                 "%s (attempt %d of %d); retrying in %.1f s",
                 error.message,
@@ -541,15 +607,38 @@ class QualityClient:
         headers: dict[str, str],
         shown: str,
         dataset_id: str,
+        deadline: float,
     ) -> QualityResponse | _Failure:
         """One GET: the response, or the error and how long the headers ask to wait."""
         httpx = self._httpx
+        left = deadline - self._clock()
+        if left <= 0:
+            return _Failure(self._late(shown))
         try:
-            reply = self._http.get(url, params=query, headers=headers)
-            raw = reply.content
+            # No single read may outlast the deadline either.
+            with self._http.stream(
+                "GET",
+                url,
+                params=query,
+                headers=headers,
+                timeout=httpx.Timeout(min(self.timeout, left)),
+            ) as reply:
+                raw = self._read_body(reply, shown, deadline)
+        except GraphError as exc:
+            return _Failure(exc)
         except httpx.TimeoutException:
+            if self._clock() >= deadline:
+                return _Failure(self._late(shown))
             return _Failure(
                 GraphError(f"no answer from {shown} within {self.timeout:g} s", kind="timeout")
+            )
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            # The server (or a proxy) closed the connection mid-exchange: retried.
+            return _Failure(
+                GraphError(
+                    f"the connection to {self.graph_url} closed before a complete answer",
+                    kind="dropped",
+                )
             )
         except Exception as exc:  # httpx.HTTPError, InvalidURL, ...: never show the URL
             reason = self.scrub(f"{type(exc).__name__}: {exc}")[:200]
@@ -567,6 +656,8 @@ class QualityClient:
         except QualityParseError as exc:
             if status >= 500:
                 return fail(f"Meta's server answered HTTP {status}", "server")
+            if status == 429:
+                return fail(f"HTTP 429 (too many requests) from {shown}", "rate-limit")
             if 200 <= status < 300:
                 return fail(f"malformed response from {shown}: {exc}", "malformed")
             return fail(f"HTTP {status} from {shown} without a JSON body", "http")
@@ -576,9 +667,13 @@ class QualityClient:
                 error.kind = "transient"
             if status >= 500 and error.kind == "graph":
                 error.kind = "server"
+            if status == 429 and error.kind in ("graph", "invalid-parameter"):
+                error.kind = "rate-limit"
             return _Failure(error, asked)
         if status >= 500:
             return fail(f"Meta's server answered HTTP {status}", "server")
+        if status == 429:
+            return fail(f"HTTP 429 (too many requests) from {shown}", "rate-limit")
         if not 200 <= status < 300:
             return fail(f"HTTP {status} from {shown}", "http")
         if not isinstance(body, dict):
@@ -601,6 +696,81 @@ class QualityClient:
                 if k in ("x-app-usage", "x-business-use-case-usage", "x-fb-trace-id")
             },
         )
+
+    def _late(self, shown: str) -> GraphError:
+        total = self.retry.max_wait + self.timeout
+        return GraphError(
+            f"no complete answer from {shown} within the {total:g} s deadline "
+            f"(max-wait {self.retry.max_wait:g} s + timeout {self.timeout:g} s)",
+            kind="timeout",
+        )
+
+    def _read_body(self, reply: Any, shown: str, deadline: float) -> bytes:
+        """The decoded body, read chunk by chunk: GraphError past the size limit
+        or the deadline (a server dripping bytes never times a single read out)."""
+        limit = self.max_response_bytes
+        declared = reply.headers.get("content-length", "")
+        encoding = reply.headers.get("content-encoding", "identity").strip().lower()
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(shown, f"announced {int(declared):,} bytes")
+        decoder = _decoder(encoding, shown)
+        parts: list[bytes] = []
+        size = 0
+        for chunk in reply.iter_raw():
+            if self._clock() >= deadline:
+                raise self._late(shown)
+            # At most one byte past the limit comes out of a compressed chunk.
+            data = _inflate(decoder, chunk, limit + 1 - size, shown) if decoder else chunk
+            size += len(data)
+            if size > limit:
+                raise self._too_large(shown, "decompressed" if decoder else "read so far")
+            parts.append(data)
+        if decoder is not None:
+            tail = _inflate(decoder, b"", limit + 1 - size, shown)
+            size += len(tail)
+            if size > limit:
+                raise self._too_large(shown, "decompressed")
+            parts.append(tail)
+        return b"".join(parts)
+
+    def _too_large(self, shown: str, what: str) -> GraphError:
+        return GraphError(
+            f"the answer from {shown} is larger than the {_size(self.max_response_bytes)} "
+            f"limit ({what}); raise it with --max-response-mib if the answer is genuine",
+            kind="too-large",
+        )
+
+
+#: Error kinds worth another attempt (with a Graph error code of RETRY_CODES, or none).
+RETRY_KINDS = frozenset({"rate-limit", "transient", "server", "timeout", "dropped"})
+
+
+def _decoder(encoding: str, shown: str) -> Any:
+    """A zlib decompressor for ``Content-Encoding`` (None for identity); decoding
+    here, with a bound per chunk, is what keeps a compression bomb small."""
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj(32 + zlib.MAX_WBITS)  # zlib or gzip header
+    raise GraphError(
+        f"the answer from {shown} uses an unsupported Content-Encoding", kind="malformed"
+    )
+
+
+def _inflate(decoder: Any, chunk: bytes, room: int, shown: str) -> bytes:
+    try:
+        return decoder.decompress(decoder.unconsumed_tail + chunk, room)
+    except zlib.error:
+        raise GraphError(
+            f"the answer from {shown} is not valid compressed data", kind="malformed"
+        ) from None
+
+
+def _size(n: int) -> str:
+    mib = n / (1024 * 1024)
+    return f"{mib:g} MiB" if mib >= 1 else f"{n:,} bytes"
 
 
 @dataclass

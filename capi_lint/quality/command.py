@@ -39,6 +39,7 @@ def run_command(
     tolerance: float | None,
     timeout: float,
     max_wait: float,
+    max_response_mib: float = 32.0,
 ) -> tuple[RunResult, list[str]]:
     """Get the report, predict, compare. Returns the findings as a RunResult
     (so every ``check`` reporter renders them) and notes for standard error."""
@@ -74,6 +75,7 @@ def run_command(
                 timeout=timeout,
                 retry=retry,
                 save_to=save_response,
+                max_response_bytes=int(max_response_mib * 1024 * 1024),
             )
         except GraphError as exc:
             raise CommandError(f"Meta Graph API: {exc}") from None
