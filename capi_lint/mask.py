@@ -41,8 +41,9 @@ def mask(value: Any, *, keep: int = 1) -> str:
 
 def _mask_number(value: int | float) -> str:
     text = repr(value)
-    # Long integers can be phone numbers or dates of birth written as numbers.
-    if len(text) > 6:
+    # Seven digits or more can be a phone number or a date of birth written as a
+    # number; amounts such as 1299.99 have fewer and stay readable.
+    if sum(ch.isdigit() for ch in text) >= 7:
         return text[:2] + "*" * (len(text) - 4) + text[-2:]
     return text
 
@@ -187,9 +188,12 @@ MAX_DEPTH = 64
 
 _EXTINFO_VERSIONS = frozenset({"a2", "i2"})
 _VERSION = re.compile(r"v\d+\.\d+")
-_EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*")
-_TOKEN_IN_TEXT = re.compile(r"EAA[A-Za-z0-9]{6,}")
-_DIGIT_RUN = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+#: An address, or what is left of one (``@gmail.com``, ``ngozi@``).
+_EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]*@[\w-]+(?:\.[\w-]+)*|[\w.%+'-]+@")
+#: A token as issued, or lowercased on the way (``agent_name`` lowercases).
+_TOKEN_IN_TEXT = re.compile(r"EAA[A-Za-z0-9]{6,}|(?i:eaa)[A-Za-z0-9]{20,}")
+#: Digits with the separators of phone numbers and dates (``03/04/1991``).
+_DIGIT_RUN = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
 #: Longer strings, and JSON texts, are not what a readable field holds: masked.
 _SHOWN_LENGTH = 256
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -470,3 +474,42 @@ def _lower(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(c.lower()[:1] or c for c in text)
+
+
+# --------------------------------------------------------------------------- labels
+#
+# Event names, action sources and partner agents are chosen by the sender and
+# printed as they are (`check` messages, `coverage` rows, `crosscheck`
+# findings), because they are what a report is about. Sometimes they carry
+# personal data by mistake (an email in event_name, a phone number in a custom
+# event): that part is masked, the rest kept.
+
+
+def mask_in_text(text: str) -> str:
+    """``text`` with every email address, ``EAA…`` token and run of seven or
+    more digits (a phone number, a date of birth) in it masked by :func:`mask`;
+    the rest is kept as written. Names cannot be told from words: a bare
+    ``Ngozi`` is kept."""
+    if "eaa" in text.lower():
+        text = _TOKEN_IN_TEXT.sub("EAA…(redacted)", text)
+    if "@" in text:
+        text = _EMAIL_IN_TEXT.sub(lambda m: mask(m.group()), text)
+    if sum(ch.isdigit() for ch in text) >= 7:
+        text = _DIGIT_RUN.sub(_mask_digit_run, text)
+    return text
+
+
+def _mask_digit_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return mask(run) if sum(ch.isdigit() for ch in run) >= 7 else run
+
+
+def mask_label(value: Any) -> Any:
+    """An event name, action source or agent name as it may be printed: as
+    written, with any personal data in it masked (:func:`mask_in_text`).
+    ``None`` stays ``None``; a value that is not a string goes through :func:`mask`."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return mask(value)
+    return mask_in_text(value)

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
+from capi_lint.mask import mask_label
+
 
 class Severity(str, enum.Enum):
     """How bad a finding is; ordered info < warning < error."""
@@ -363,13 +365,20 @@ class CoverageRow:
     def percent(self, count: int) -> float:
         return round(100.0 * count / self.events, 1) if self.events else 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "channel": self.channel,
-            "action_source": self.action_source,
-            "event_name": self.event_name,
-            "agent_name": self.agent_name,
+    def labels(self) -> dict[str, str | None]:
+        """``channel``, ``action_source``, ``event_name`` and ``agent_name`` as
+        they may be printed. The sender chose them, and an email or a phone
+        number in them is personal data however misplaced: masked (the row
+        itself keeps the raw values, which group the events)."""
+        return {
+            "channel": mask_label(self.channel),
+            "action_source": mask_label(self.action_source),
+            "event_name": mask_label(self.event_name),
+            "agent_name": mask_label(self.agent_name),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.labels()
         if self.file is not None:
             out["file"] = self.file
         out.update(

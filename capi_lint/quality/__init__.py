@@ -21,6 +21,7 @@ from typing import Any
 
 from capi_lint.config import Settings
 from capi_lint.files import Finder
+from capi_lint.mask import mask_label
 from capi_lint.model import Finding, PointerParts
 from capi_lint.quality.crosscheck import crosscheck
 from capi_lint.quality.evidence import EvidencePredictor, Prediction
@@ -238,11 +239,13 @@ def run_crosscheck(
         if others:
             notes.append(
                 f"{others} website/physical_store event(s) not sent with a partner_agent of "
-                f"agent_name {agent_name!r} are not compared"
+                f"agent_name {mask_label(agent_name)!r} are not compared"
             )
     skipped = sum(n for k, n in predictor.skipped.items() if k != "no event_name")
     if skipped:
-        source_names = ", ".join(sorted(k for k in predictor.skipped if k != "no event_name"))
+        source_names = ", ".join(
+            sorted(mask_label(k) for k in predictor.skipped if k != "no event_name")
+        )
         notes.append(
             f"{skipped} event(s) with action_source {source_names} not compared "
             "(the report covers website events, and physical_store with offline)"

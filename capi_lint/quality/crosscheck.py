@@ -20,7 +20,8 @@ physical_store events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from capi_lint import registry
@@ -32,7 +33,8 @@ from capi_lint.comparison import (
     canonical_identifier,
 )
 from capi_lint.config import Settings
-from capi_lint.model import Finding, PointerParts, Selection
+from capi_lint.mask import mask_label
+from capi_lint.model import Finding, Hit, PointerParts, Selection
 from capi_lint.quality.parse import SETUP_QUALITY, QualityReport
 from capi_lint.registry import Scope
 from capi_lint.rules._crosscheck import lag_class, squash
@@ -118,11 +120,56 @@ def crosscheck(
         if Scope.CROSSCHECK in rule.scopes and selection.selects(rule.code)
     ]
     out: list[Finding] = []
-    for cmp in comparisons(report, predictions):
+    channels = comparisons(report, predictions)
+    private = _PrivateNames(
+        [r.event_name for cmp in channels for r in cmp.reported],
+        [p.event_name for p in predictions.values()],
+        [a for p in predictions.values() for a in p.agents],
+        [agent_name],
+    )
+    for cmp in channels:
         for rule, check in rules:
-            for hit in check(cmp, ctx) or ():
+            for found in check(cmp, ctx) or ():
+                # Every X hit leaves through here: the one place that masks the
+                # event and agent names (chosen by the sender) that carry
+                # personal data, wherever a message quotes them.
+                hit = private.hide_hit(found)
                 position = locate(hit.where) if locate is not None else None
                 line, column = position if position else (None, None)
                 out.append(selection.finding(rule, hit, path, hit.where, None, line, column))
     out.sort(key=Finding.sort_key)
     return out
+
+
+class _PrivateNames:
+    """The event and agent names of one cross-check that look like personal data
+    (an email, a phone number, a token: :func:`capi_lint.mask.mask_label`), and
+    what masks them in a hit's message, fix and extra fields."""
+
+    def __init__(self, *groups: Iterable[Any]) -> None:
+        masked: dict[str, str] = {}
+        for group in groups:
+            for name in group:
+                if isinstance(name, str) and name and name not in masked:
+                    shown = mask_label(name)
+                    if shown != name:
+                        masked[name] = shown
+        self._masked = masked
+        # Longest first, so a name inside a longer one is masked whole.
+        names = sorted(masked, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, names))) if names else None
+
+    def hide_hit(self, hit: Hit) -> Hit:
+        if self._pattern is None:
+            return hit
+        extra = {k: self.hide(v) for k, v in hit.extra.items()} if hit.extra else hit.extra
+        return hit._replace(message=self.hide(hit.message), fix=self.hide(hit.fix), extra=extra)
+
+    def hide(self, value: Any) -> Any:
+        if self._pattern is None:
+            return value
+        if isinstance(value, str):
+            return self._pattern.sub(lambda m: self._masked[m.group()], value)
+        if isinstance(value, (list, tuple)):
+            return [self.hide(v) for v in value]
+        return value

@@ -56,12 +56,13 @@ def render_csv(rows: list[CoverageRow]) -> str:
         ]
     )
     for row in rows:
+        names = row.labels()
         head = [
             row.file or "",
-            row.channel,
-            row.action_source or "",
-            row.event_name or "",
-            row.agent_name or "",
+            names["channel"],
+            names["action_source"] or "",
+            names["event_name"] or "",
+            names["agent_name"] or "",
             row.events,
             row.unmatchable_events,
         ]
@@ -98,11 +99,12 @@ def render_text(rows: list[CoverageRow], *, color: bool = False) -> str:
     unsent = [i for i in IDENTIFIERS if i not in shown]
     label_rows = []
     for r in rows:
-        label = f"{r.channel}/{r.action_source or '?'}"
-        if r.event_name is not None:
-            label += f" {r.event_name}"
-        if r.agent_name:
-            label += f" [{r.agent_name}]"
+        names = r.labels()
+        label = f"{names['channel']}/{names['action_source'] or '?'}"
+        if names["event_name"] is not None:
+            label += f" {names['event_name']}"
+        if names["agent_name"]:
+            label += f" [{names['agent_name']}]"
         if r.file:
             label = f"{r.file}: {label}"
         label_rows.append(label)

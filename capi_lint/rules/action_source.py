@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from capi_lint.context import Context
+from capi_lint.mask import mask_label
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, rule
 from capi_lint.rules._leads import CRM_ACTION_SOURCE, is_crm_event
@@ -535,7 +536,7 @@ def messaging_source_mismatch(event: dict[str, Any], ctx: Context) -> list[Hit] 
         hits = [
             Hit(
                 ("messaging_channel",),
-                f"`messaging_channel` is set but `action_source` is {source!r}, "
+                f"`messaging_channel` is set but `action_source` is {mask_label(source)!r}, "
                 "not business_messaging",
                 "use action_source business_messaging, or drop messaging_channel",
             )
@@ -604,7 +605,8 @@ def business_messaging_event_name(event: dict[str, Any], ctx: Context) -> list[H
     if name in allowed:
         return None
     hint = ' (use "LeadSubmitted")' if name == "Lead" else ""
-    shown = name if len(name) <= 40 else name[:39] + "…"
+    shown = mask_label(name)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
     return [
         Hit(
             ("event_name",),

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from capi_lint.context import Context
+from capi_lint.mask import mask_label
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._leads import CRM_SOURCE, is_crm_event, says_crm
@@ -231,7 +232,8 @@ def invalid_currency(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
                 f'send "{code}"',
             )
         ]
-    shown = stripped if len(stripped) <= 12 else stripped[:11] + "…"
+    shown = mask_label(stripped)  # masked before it is cut: no raw prefix
+    shown = shown if len(shown) <= 12 else shown[:11] + "…"
     if code in _HISTORIC:
         return [
             Hit(
@@ -274,7 +276,8 @@ def _number_problem(value: Any) -> tuple[str, str | None] | None:
         if not math.isfinite(number):
             return "a string", "send a JSON number"
         shown = int(number) if number.is_integer() and "." not in text else number
-        return "a numeric string", f"send the number unquoted: {shown}"
+        # A phone number sent as a string parses as a number too.
+        return "a numeric string", f"send the number unquoted: {mask(shown)}"
     return describe_type(value), "send a JSON number"
 
 
@@ -648,7 +651,8 @@ _DELIVERY = ("in_store", "curbside", "home_delivery")
 def _enum_hit(where: tuple[Any, ...], name: str, value: str, allowed: tuple[str, ...]) -> Hit:
     squashed = value.strip().lower().replace(" ", "_").replace("-", "_")
     hint = squashed if squashed in allowed else None
-    shown = value if len(value) <= 24 else value[:23] + "…"
+    shown = mask_label(value)
+    shown = shown if len(shown) <= 24 else shown[:23] + "…"
     message = f"`{name}` {shown!r} is not one of {', '.join(allowed)}"
     if hint:
         message += f"; did you mean {hint!r}?"

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from capi_lint.context import Context
+from capi_lint.mask import mask_label
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._util import WINDOW, RecentKeys, is_present
@@ -344,8 +345,8 @@ class DuplicateEventId:
     def _hit(name: str, earlier: str) -> Hit:
         return Hit(
             ("event_id",),
-            f"`event_id` and `event_name` {name!r} repeat {earlier}; Meta keeps the first "
-            "and discards later events with the same pair received within 48 hours",
+            f"`event_id` and `event_name` {mask_label(name)!r} repeat {earlier}; Meta keeps "
+            "the first and discards later events with the same pair received within 48 hours",
             "give each event its own event_id (drop the event if it is a retry)",
         )
 

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from capi_lint.context import Context
-from capi_lint.mask import mask
+from capi_lint.mask import mask, mask_label
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._util import agent_name
@@ -86,8 +86,9 @@ def partner_agent_format(root: Any, ctx: Context) -> list[Hit] | None:
         return None
     if agent in ctx.option("R001", "allow"):
         return None
-    name = agent_name(agent) or ""
-    shown = agent if len(agent) <= 40 else agent[:39] + "…"
+    name = mask_label(agent_name(agent) or "")
+    shown = mask_label(agent)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
     return [
         Hit(
             where,
