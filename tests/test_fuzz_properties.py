@@ -11,15 +11,23 @@ genders, uppercase digests, sometimes inside lists, sometimes as JSON numbers
 * the fixer is idempotent, leaves no H001/H002 finding it did not own up to as
   skipped, and changes exactly the leaves it says it changed;
 * no injected raw value reaches the text or JSON report, the fixer's changes,
-  skips, notices or its masked diff.
+  skips, notices or its masked diff;
+* nor ``serve``'s answers, recording endpoint or log (section d), nor
+  ``coverage`` or ``crosscheck --quality-file`` in any output format, with
+  personal data also in event names, action sources, partner agents, keys and
+  Meta's report (section e).
+
+A long run: ``CAPI_LINT_EXAMPLES=10000 pytest tests/test_fuzz_properties.py``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +43,8 @@ from capi_lint.fix import HASHED_KEYS, FixResult, fix_bytes, fix_text, render_di
 from capi_lint.hashing import country_from_hash
 from capi_lint.model import Finding, format_pointer, parse_pointer
 from capi_lint.normalize import normalize_or_reason
+from capi_lint.reporters import REPORTERS
+from capi_lint.reporters.coverage_report import RENDERERS
 
 #: The codes ``--fix`` claims (capi_lint/fix.py: ``hash_raw`` -> H001, ``lowercase`` -> H002).
 FIXED_CODES = frozenset({"H001", "H002"})
@@ -575,3 +585,144 @@ def test_serve_shows_no_injected_value_in_answer_record_or_log(
         urllib.parse.quote_plus(s) for s in secrets
     }
     assert_private(output, {q for q in quoted if len(q) >= MIN_LEN}, "serve (URL-encoded)")
+
+
+# ------------------------------------------------------------------ (e) coverage, crosscheck
+#
+# The same payloads, with personal data also where a payload has no field for it
+# but the reports quote what was sent: an email, a phone number or a token as
+# `event_name`, `action_source`, `partner_agent`, `custom_data.currency` and
+# `custom_data.value`, as keys at any depth (names with a space, birth dates,
+# emails, phones, tokens: the shapes a key can be told apart by), and as event
+# names in Meta's report itself. `coverage` and `crosscheck --quality-file` run
+# through the CLI in an output format drawn per example (every format is drawn in
+# a long run); nothing injected may reach standard output or standard error.
+
+QUALITY_FIXTURE = Path(__file__).parent / "quality" / "data" / "web_all_fields.json"
+COVERAGE_FORMATS = sorted(RENDERERS)
+CHECK_FORMATS = sorted(REPORTERS)
+
+
+def _label_values() -> st.SearchStrategy[str]:
+    """Values a printed label gives away by their shape: emails, phone numbers, tokens."""
+    from test_privacy import shaped_strings
+
+    return shaped_strings
+
+
+def _key_values() -> st.SearchStrategy[str]:
+    """Personal data as a key: a bare first name cannot be told from an identifier."""
+    from test_privacy import birth_dates, first_names, last_names
+
+    full_names = st.builds(lambda a, b: f"{a} {b}", first_names, last_names)
+    return st.one_of(_label_values(), full_names, birth_dates())
+
+
+@dataclass
+class Labelled:
+    """A payload with raw personal data in values, labels and keys, and a report."""
+
+    case: Injected
+    report: dict[str, Any]
+    agent: str | None
+    labels: list[tuple[str, str]] = field(default_factory=list)  # (kind, value)
+
+    def secrets(self) -> set[str]:
+        out = set(self.case.secrets())
+        for kind, value in self.labels:
+            out |= secret_forms(kind, value)
+        return {s for s in out if len(s) >= MIN_LEN and not (s.isdigit() and len(s) <= 6)}
+
+
+@st.composite
+def labelled_payloads(draw: st.DrawFn) -> Labelled:
+    case = draw(with_raw_pii())
+    labels: list[tuple[str, str]] = []
+
+    def label() -> str:
+        value = draw(_label_values())
+        labels.append(("em" if "@" in value else "ph" if "EAA" not in value else "fn", value))
+        return value
+
+    encoded = type(case.payload) is dict and envelope.read(case.payload).encoded
+    root = json.loads(case.payload["data"]) if encoded else case.payload
+    events = [e for e in envelope.read(root).events if type(e) is dict]
+    names: list[str] = []
+    for event in events:
+        for where in draw(st.sets(st.sampled_from(["event_name", "action_source", "custom"]))):
+            if where == "custom":
+                custom = event.get("custom_data")
+                if type(custom) is dict:
+                    custom[draw(st.sampled_from(["value", "currency"]))] = label()
+            else:
+                event[where] = label()
+                if where == "event_name":
+                    names.append(event[where])
+    places = _dicts_in(root)
+    for _ in range(draw(st.integers(0, 3))):  # keys at any depth
+        if places:
+            key = draw(_key_values())
+            labels.append(("em" if "@" in key else "fn", key))
+            draw(st.sampled_from(places))[key] = draw(st.sampled_from([1, "x", None]))
+    agent = None
+    if type(case.payload) is dict and draw(st.booleans()):
+        case.payload["partner_agent"] = label()
+        if draw(st.booleans()):
+            agent = case.payload["partner_agent"]
+    if encoded:
+        case.payload["data"] = json.dumps(root)
+    # Meta's report: some entries renamed to the payloads' event names (compared,
+    # so quoted by many X rules) or to other personal data (reported, not sent).
+    report = json.loads(QUALITY_FIXTURE.read_text("utf-8"))
+    for entry in report["web"]:
+        if draw(st.integers(0, 2)) == 0:
+            entry["event_name"] = draw(st.sampled_from(names)) if names else label()
+    return Labelled(case, report, agent, labels)
+
+
+def _run_cli(args: list[str], what: str, c: Labelled) -> None:
+    output, code = invoke(args)
+    assert code in (0, 1), output
+    if "--format" in args and args[args.index("--format") + 1] == "sarif":
+        # The rules' docs are constant text (a country named in an example, ...).
+        start = output.index("{")
+        sarif, end = json.JSONDecoder().raw_decode(output, start)
+        for run in sarif["runs"]:
+            run["tool"]["driver"].pop("rules", None)
+        output = output[:start] + json.dumps(sarif, ensure_ascii=False) + output[end:]
+    secrets = c.secrets()
+    emails = {s.lower() for s in secrets if "@" in s}
+    assert_private(output, secrets - emails, what)
+    assert_private(output.lower(), emails, f"{what} (emails, any case)")
+
+
+def _write(tmp: str, c: Labelled, form: tuple) -> tuple[str, str]:
+    payload = Path(tmp) / "payloads" / "p.json"
+    payload.parent.mkdir()
+    payload.write_bytes(_text(c.case.payload, *form).encode("utf-8", "surrogatepass"))
+    quality = Path(tmp) / "quality.json"
+    quality.write_text(json.dumps(c.report), "utf-8")
+    return str(payload), str(quality)
+
+
+@SETTINGS
+@given(labelled_payloads(), TEXT_FORMS, st.sampled_from(COVERAGE_FORMATS))
+def test_coverage_shows_no_injected_value(c: Labelled, form: tuple, fmt: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        payload, _ = _write(tmp, c, form)
+        args = ["coverage", "--now", str(NOW), "--format", fmt, payload]
+        _run_cli(args, f"coverage --format {fmt}", c)
+
+
+@SETTINGS
+@given(labelled_payloads(), TEXT_FORMS, st.sampled_from(CHECK_FORMATS), st.booleans())
+def test_crosscheck_shows_no_injected_value(
+    c: Labelled, form: tuple, fmt: str, by_agent: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        payload, quality = _write(tmp, c, form)
+        args = ["crosscheck", payload, "--quality-file", quality, "--now", str(NOW)]
+        args += ["--fail-on", "info", "--format", fmt]
+        if by_agent and c.agent:
+            args += ["--agent-name", c.agent]
+        _run_cli(args, f"crosscheck --format {fmt}", c)

@@ -46,6 +46,8 @@ def test_mask_in_text_masks_only_the_personal_part() -> None:
     assert mask_in_text("+1 (650) 592-6323") == "+1******6323"
     assert mask_in_text("Purchase_19900217") == "Purchase_******17"  # a date of birth?
     assert mask_in_text("EAAB" + "x7Kq2" * 12) == "EAA…(redacted)"
+    # agent_name lowercases a partner_agent: a token sent there is still one.
+    assert mask_in_text("eaab" + "x7kq2" * 12) == "EAA…(redacted)"
     assert mask_label(None) is None
 
 
