@@ -560,8 +560,8 @@ def coverage(
     type=click.FloatRange(0),
     default=120.0,
     show_default=True,
-    help="Seconds to wait in total on rate limits and retries; the whole call ends "
-    "within --max-wait + --timeout.",
+    help="Seconds to wait in total on rate limits and retries; the whole call is "
+    "abandoned after --max-wait + --timeout.",
 )
 @click.option(
     "--max-response-mib",

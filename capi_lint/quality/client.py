@@ -20,8 +20,10 @@ HTTP-date) or a saturated ``X-App-Usage`` ask for, within a cap on the total wai
 
 Bounded: an answer is read as a stream and abandoned past ``max_response_bytes``
 (decompressed size included), and the whole call -- every attempt, every read,
-every wait -- ends by a deadline of ``max_wait + timeout`` seconds, so neither a
-huge answer nor a server that drips one byte at a time can hold the process.
+every wait -- is abandoned at a deadline of ``max_wait + timeout`` seconds, so
+neither a huge answer nor a server that drips one byte at a time can hold the
+process. (No read outlasts the deadline by more than its own ``timeout``: httpx
+fixes a response's read timeout when the response starts.)
 """
 
 from __future__ import annotations
@@ -399,7 +401,7 @@ class RetryPolicy:
     """How hard to try. ``backoff_base * 2**n`` seconds before retry ``n + 1``
     (at most ``backoff_max``), at least what the headers ask for, and never
     more than ``max_wait`` seconds of waiting in total. The whole call, waits
-    and attempts together, ends within ``max_wait`` plus the client's
+    and attempts together, is abandoned after ``max_wait`` plus the client's
     ``timeout`` (the last attempt's allowance)."""
 
     attempts: int = 5
