@@ -188,8 +188,7 @@ MAX_DEPTH = 64
 
 _EXTINFO_VERSIONS = frozenset({"a2", "i2"})
 _VERSION = re.compile(r"v\d+\.\d+")
-#: An address, or what is left of one (``@gmail.com``, ``ngozi@``).
-_EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]*@[\w-]+(?:\.[\w-]+)*|[\w.%+'-]+@")
+_EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*")
 #: A token as issued, or lowercased on the way (``agent_name`` lowercases).
 _TOKEN_IN_TEXT = re.compile(r"EAA[A-Za-z0-9]{6,}|(?i:eaa)[A-Za-z0-9]{20,}")
 #: Digits with the separators of phone numbers and dates (``03/04/1991``).
