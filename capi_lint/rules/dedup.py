@@ -77,7 +77,8 @@ def _lacks_dedup_key(event: dict[str, Any]) -> bool:
     """D001's judgement for a website/app event (D002 defers to it)."""
     if _has_id(event.get("event_id")) or _has_fallback(event):
         return False
-    return event.get("event_name") not in _FOLLOW_UP_EVENTS
+    name = event.get("event_name")
+    return not (type(name) is str and name in _FOLLOW_UP_EVENTS)  # a list is unhashable
 
 
 def _id_key(value: Any) -> str | None:

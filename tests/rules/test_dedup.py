@@ -60,6 +60,13 @@ def test_d001_website_without_id_and_fallback() -> None:
     assert "Pixel" in found[0].message
 
 
+@pytest.mark.parametrize("name", [[], {}, ["Purchase"]])
+def test_d001_an_event_name_of_the_wrong_type_is_no_crash(name: object) -> None:
+    # Found by tests/test_robustness.py: `[] in frozenset(...)` raised TypeError.
+    ev = website_event(event_id=DROP, user_data=user_data(fbp=DROP), event_name=name)
+    assert "D001" in codes(body(ev), select=D)
+
+
 def test_d001_external_id_plus_fbp_is_a_valid_setup() -> None:
     ev = website_event(event_id=DROP)
     assert "D001" not in codes(body(ev), select=D)
