@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FINDING_SCHEMA", "lint", "settings_for"]
 
+#: Up to this many repeated keys are sent to every executor to pick the events
+#: worth grouping; past it, all keyed events are grouped (a larger shuffle).
+_BROADCAST_KEYS = 1_000_000
+
 #: The findings DataFrame's schema (DDL); ``extra`` holds the JSON report's
 #: rule-specific fields (e.g. B-rules' ``events``, ``indexes``) as JSON text.
 FINDING_SCHEMA = (
@@ -141,9 +145,20 @@ def lint(
                 out.append(("f", _batch_row(engine, code, file, hit)))
         return out
 
+    # Only keys that occur twice can make a finding: find them on the keys
+    # alone (a small shuffle), then move only those events' texts.
+    keyed_records = records.filter(lambda r: r[0] == "k")
+    repeated = (
+        keyed_records.map(lambda r: ((r[1], r[2], r[3]), 1))
+        .reduceByKey(lambda a, b: a + b)
+        .filter(lambda kv: kv[1] > 1)
+        .keys()
+    )
+    if repeated.count() <= _BROADCAST_KEYS:
+        wanted = sc.broadcast(set(repeated.collect()))
+        keyed_records = keyed_records.filter(lambda r: (r[1], r[2], r[3]) in wanted.value)
     grouped = (
-        records.filter(lambda r: r[0] == "k")
-        .map(keyed)
+        keyed_records.map(keyed)
         .groupByKey()
         .filter(lambda item: len(item[1]) > 1)
         .flatMap(run_group)
