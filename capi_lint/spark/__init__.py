@@ -111,9 +111,9 @@ def lint(
     offsets: dict[tuple[int, str], int] = {}
     events: dict[str, int] = defaultdict(int)
     counting: dict[str, dict[str, list[tuple[int, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for file, part, count, states in records.filter(lambda r: r[0] == "m").map(
-        lambda r: r[1:]
-    ).collect():
+    for file, part, count, states in (
+        records.filter(lambda r: r[0] == "m").map(lambda r: r[1:]).collect()
+    ):
         offsets[(part, file)] = events[file]
         events[file] += count
         for code, state in states.items():
@@ -139,7 +139,9 @@ def lint(
         for code, state in states.items():
             if code == "B005":
                 if state.count:
-                    out.append(("b005", file, (state.count, state.pair[1], state.indexes, state.pair)))
+                    out.append(
+                        ("b005", file, (state.count, state.pair[1], state.indexes, state.pair))
+                    )
                 continue
             for hit in state.finish() or ():
                 out.append(("f", _batch_row(engine, code, file, hit)))

@@ -22,11 +22,14 @@ from capi_lint.config import ConfigError
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m capi_lint.spark", description="Lint JSON Lines files of CAPI events on Spark"
+        prog="python -m capi_lint.spark",
+        description="Lint JSON Lines files of CAPI events on Spark",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="JSON Lines files (local or URI)")
     parser.add_argument("--now", help="reference time (ISO 8601 or unix seconds)")
-    parser.add_argument("--output", "-o", help="findings: .jsonl/.json file, else a Parquet directory")
+    parser.add_argument(
+        "--output", "-o", help="findings: .jsonl/.json file, else a Parquet directory"
+    )
     parser.add_argument("--select", help="comma-separated codes or prefixes")
     parser.add_argument("--ignore", help="comma-separated codes or prefixes")
     parser.add_argument("--master", help="Spark master (default: spark-submit's, else local[*])")
@@ -35,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from pyspark.sql import SparkSession, functions as F
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
 
     from capi_lint import spark as capi_spark
 

@@ -29,6 +29,7 @@ window); the index list quoted by B003/B004 comes from per-partition samples.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -64,10 +65,8 @@ def keys(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if key is not None:
         yield "id", key
     elif not _has_id(event_id):
-        try:
+        with contextlib.suppress(TypeError, orjson.JSONEncodeError):
             yield "noid", orjson.dumps((event.get("event_name"), event.get("event_time"))).decode()
-        except (TypeError, orjson.JSONEncodeError):
-            pass
     custom = event.get("custom_data")
     if type(custom) is dict:
         order = custom.get("order_id")
