@@ -60,6 +60,8 @@ def main() -> None:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(size // parts + 1))
         spark.conf.set("spark.sql.files.openCostInBytes", "0")
         df = spark.read.text(str(path))
+        if df.rdd.getNumPartitions() > parts:  # Spark splits at least per core
+            df = df.coalesce(parts)
         start = time.perf_counter()
         found = capi_spark.lint(df, now=NOW, path=str(path)).count()
         elapsed = time.perf_counter() - start
