@@ -319,6 +319,44 @@ class Engine:
         result.findings.sort(key=Finding.sort_key)
         return self.mark_undated(result)
 
+    def check_line(
+        self, path: str, raw: bytes, line: int, event_index: int
+    ) -> tuple[FileResult, dict | None]:
+        """One JSON Lines line on its own, as ``check_jsonl`` checks it, except
+        that an event line's batch rules are left to the caller (who sees the
+        other lines: the Spark driver). A request line is checked whole.
+
+        Returns the findings and, for an event line, the parsed event.
+        """
+        result = FileResult(path)
+        limit = self.settings.max_input_size
+        if len(raw) > limit:
+            self._add_problems(result, [loader.too_large("line is", limit, line)], line - 1)
+            return result, None
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if not raw.strip():
+            return result, None
+        doc = loader.parse(path, raw, line, line - 1)
+        pending: list[_Pending] = []
+        event = None
+        if doc.parsed:
+            root = doc.root
+            if isinstance(root, dict) and ("event_name" in root or "event_time" in root):
+                ctx = Context(self.settings, self.now_for(path), path, self.shared)
+                ctx.kind = env_mod.EVENT
+                ctx.text = doc.text
+                self._run_document_checks(root, ctx, pending)
+                self._check_event(root, (), event_index, ctx, pending, [])
+                result.events = 1
+                event = root
+            else:
+                result.events = self._run_document(doc, pending)
+        self._add_problems(result, doc.problems, doc.line_index)
+        self._locate(result, doc, pending)
+        result.findings.sort(key=Finding.sort_key)
+        return result, event
+
     # ----------------------------------------------------------------- documents
 
     def _run_document(self, doc: loader.Document, pending: list[_Pending]) -> int:
