@@ -162,7 +162,8 @@ def lint(
     grouped = (
         keyed_records.map(keyed)
         .groupByKey()
-        .filter(lambda item: len(item[1]) > 1)
+        # groupByKey's ResultIterable has a length; PySpark types it as Iterable.
+        .filter(lambda item: len(item[1]) > 1)  # type: ignore[arg-type]
         .flatMap(run_group)
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
