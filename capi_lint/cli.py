@@ -699,6 +699,19 @@ def fleet(fleet_file: str | None, **opts: Any) -> None:
     default=None,
     help="The pixel the server payloads are posted to [the browser side's only pixel].",
 )
+@click.option(
+    "--quality-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A saved /dataset_quality response of the pixel: hold the predicted event coverage "
+    "and dedupe-key figures against it (X008, X009, X014, X027, X028).",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Percentage points within which a figure agrees [10; options X008/X027].",
+)
 @_output_options(["text", "json", "sarif", "github"])
 @click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. P001,P00).")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
@@ -739,6 +752,8 @@ def pair(**opts: Any) -> None:
         )
     except BrowserReadError as exc:
         raise Usage(str(exc)) from None
+    if opts["quality_file"]:
+        _pair_quality(run, settings, opts)
     if not opts["quiet"]:
         _emit("".join(f"capi-lint: {note}\n" for note in run.notes), err=True)
     report = _Report(opts["output_file"], opts["color_mode"])
@@ -755,6 +770,28 @@ def pair(**opts: Any) -> None:
     finally:
         report.close()
     sys.exit(EXIT_FINDINGS if run.result.failed(settings.fail_on) else EXIT_OK)
+
+
+def _pair_quality(run: Any, settings: Any, opts: dict[str, Any]) -> None:
+    """``pair --quality-file``: add the X findings about Meta's report to the run."""
+    from capi_lint.pair.quality import PairQualityError, crosscheck_pair
+    from capi_lint.quality import QualityParseError, read_report_file
+
+    try:
+        source = read_report_file(opts["quality_file"])
+        checked = crosscheck_pair(
+            run.rows,
+            source,
+            settings,
+            pixel_id=opts["pixel_id"],
+            tolerance=opts["tolerance"],
+        )
+    except (QualityParseError, PairQualityError) as exc:
+        raise Usage(str(exc)) from None
+    run.notes.extend(source.notes)
+    run.result.results.append(checked)
+    run.result.summary.files += 1
+    run.result.summary.count(checked.findings)
 
 
 STARTER_CONFIG = """\

@@ -94,6 +94,29 @@ class Evidence:
         return out
 
 
+@dataclass(frozen=True)
+class PairFigures:
+    """What ``capi-lint pair`` predicts for one event name from both sides: the
+    browser half of ``/dataset_quality``'s ``event_coverage`` and
+    ``dedupe_key_feedback`` (the server half is :attr:`Prediction.dedup`)."""
+
+    browser_events: int
+    #: Browser events with a server twin (by event_id, or by external_id/fbp).
+    deduplicated: int
+    #: Dedupe key -> browser events carrying it.
+    browser_with: Mapping[str, int]
+    #: Dedupe key -> browser events deduplicated through it.
+    deduplicated_with: Mapping[str, int]
+
+    def percent(self, count: int) -> float | None:
+        return round(100.0 * count / self.browser_events, 1) if self.browser_events else None
+
+    @property
+    def coverage(self) -> float | None:
+        """The predicted ``event_coverage`` (share of browser events with a server twin)."""
+        return self.percent(self.deduplicated)
+
+
 @dataclass
 class Prediction:
     """Merged rows of one (channel, event_name): the figures the report is held against."""
@@ -106,6 +129,8 @@ class Prediction:
     dedup: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DEDUP_KEYS, 0))
     agents: set[str | None] = field(default_factory=set)
     evidence: Evidence = field(default_factory=Evidence)
+    #: The browser side, when the prediction comes from ``capi-lint pair`` (X027/X028).
+    pair: PairFigures | None = None
 
     def percent(self, count: int) -> float:
         return round(100.0 * count / self.events, 1) if self.events else 0.0

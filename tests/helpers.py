@@ -255,13 +255,24 @@ def fixture_findings(path: Any) -> list[list[Any]]:
 
 def _crosscheck_fixture(path: Any, config: dict[str, Any]) -> list[Any]:
     """An X fixture is a saved quality response, held against the folder's
-    ``payloads.json``: ``capi-lint crosscheck --quality-file <path> payloads.json``."""
+    ``payloads.json``: ``capi-lint crosscheck --quality-file <path> payloads.json``,
+    or, when the folder has a ``browser.jsonl``, against their pairing."""
     from capi_lint.config import build_settings
     from capi_lint.quality import read_report_file, run_crosscheck
 
     settings = build_settings(config, now=NOW)
     report = read_report_file(str(path))
-    return run_crosscheck([str(path.parent / "payloads.json")], report, settings).findings
+    payloads = str(path.parent / "payloads.json")
+    browser = path.parent / "browser.jsonl"
+    if browser.exists():
+        # Pairing figures (X027/X028): `capi-lint pair --browser browser.jsonl
+        # --server payloads.json --quality-file <path>`.
+        from capi_lint.pair import run_pair
+        from capi_lint.pair.quality import crosscheck_pair
+
+        run = run_pair([str(browser)], [payloads], settings)
+        return crosscheck_pair(run.rows, report, settings).findings
+    return run_crosscheck([payloads], report, settings).findings
 
 
 def codes(payload: Any, **kw: Any) -> list[str]:

@@ -21,7 +21,7 @@ physical_store events.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from capi_lint import registry
@@ -41,8 +41,8 @@ from capi_lint.rules._crosscheck import lag_class, squash
 
 __all__ = ["canonical_identifier", "comparisons", "context", "crosscheck", "lag_class", "squash"]
 
-#: The options ``--tolerance`` sets (X002, X003 and X007 use X001's).
-_TOLERANCE_OPTIONS = (("X001", "tolerance"), ("X008", "tolerance"))
+#: The options ``--tolerance`` sets (X002, X003 and X007 use X001's; X028 X027's).
+_TOLERANCE_OPTIONS = (("X001", "tolerance"), ("X008", "tolerance"), ("X027", "tolerance"))
 
 
 def comparisons(
@@ -106,18 +106,22 @@ def crosscheck(
     tolerance: float | None = None,
     agent_name: str | None = None,
     locate: Callable[[PointerParts], tuple[int, int] | None] | None = None,
+    codes: Collection[str] | None = None,
 ) -> list[Finding]:
     """The findings of the enabled X rules, sorted as ``check`` sorts them.
 
     ``path`` is the quality source (URL without token, or the saved file);
-    ``locate`` maps a pointer to (line, column) in a saved response.
+    ``locate`` maps a pointer to (line, column) in a saved response; ``codes``
+    limits the rules run to those (``capi-lint pair`` runs the ones that fit it).
     """
     ctx = context(settings, tolerance=tolerance, agent_name=agent_name)
     selection = Selection(settings.enabled, settings.severity)
     rules = [
         (rule, rule.scopes[Scope.CROSSCHECK])
         for rule in registry.all_rules()
-        if Scope.CROSSCHECK in rule.scopes and selection.selects(rule.code)
+        if Scope.CROSSCHECK in rule.scopes
+        and selection.selects(rule.code)
+        and (codes is None or rule.code in codes)
     ]
     out: list[Finding] = []
     channels = comparisons(report, predictions)

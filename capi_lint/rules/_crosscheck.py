@@ -360,6 +360,8 @@ def dedup_verdicts(cmp: ChannelComparison, ctx: CrosscheckContext) -> Iterator[V
     """X008/X009 (and X006 for an unknown dedupe key), in report order."""
     tolerance = float(ctx.option("X008", "tolerance"))
     for entry, pred in web_pairs(cmp):
+        if pred.pair is not None and not pred.events:
+            continue  # `pair`: the server sends no event of this name (X027 compares it)
         for item in entry.dedup_keys or ():
             name = item.dedupe_key
             where = (*item.where, "server_events_with_dedupe_key")
@@ -418,6 +420,110 @@ def dedup_verdicts(cmp: ChannelComparison, ctx: CrosscheckContext) -> Iterator[V
                     **base,
                 ),
             )
+
+
+# ----------------------------------------------------------------- pairing (capi-lint pair)
+
+#: The browser-side figures of ``dedupe_key_feedback`` X027/X028 compare, and
+#: what each one counts (for messages).
+_PAIR_FIGURES = (
+    ("browser_events_with_dedupe_key", "browser events carrying it"),
+    ("overall_browser_coverage_from_dedupe_key", "browser events deduplicated through it"),
+)
+
+
+def pair_verdicts(cmp: ChannelComparison, ctx: CrosscheckContext) -> Iterator[Verdict]:
+    """X027 (a figure ``capi-lint pair`` predicts differs from Meta's) or X028
+    (it agrees): ``event_coverage`` and the browser-side ``dedupe_key_feedback``
+    figures, in report order. Only predictions that come from pairing carry them."""
+    tolerance = float(ctx.option("X027", "tolerance"))
+    for entry, pred in web_pairs(cmp):
+        pair = pred.pair
+        if pair is None or not pair.browser_events:
+            continue
+        name = pred.event_name
+        cov = entry.event_coverage
+        if cov is not None and cov.percentage is not None and pair.coverage is not None:
+            yield _pair_figure(
+                (*cov.where, "percentage"),
+                f"event coverage of `{name}`",
+                "",
+                pair.coverage,
+                cov.percentage,
+                tolerance,
+                event_name=name,
+                figure="event_coverage",
+            )
+        for item in entry.dedup_keys or ():
+            key = item.dedupe_key
+            if key not in DEDUP_KEYS:
+                continue  # X006
+            counts = {
+                "browser_events_with_dedupe_key": pair.browser_with.get(key, 0),
+                "overall_browser_coverage_from_dedupe_key": pair.deduplicated_with.get(key, 0),
+            }
+            reported = {
+                "browser_events_with_dedupe_key": item.browser,
+                "overall_browser_coverage_from_dedupe_key": item.overall,
+            }
+            for figure, what in _PAIR_FIGURES:
+                value, predicted = reported[figure], pair.percent(counts[figure])
+                if value is None or predicted is None:
+                    continue
+                yield _pair_figure(
+                    (*item.where, figure),
+                    f"dedupe key {key} on `{name}`",
+                    f" of {what}",
+                    predicted,
+                    value,
+                    tolerance,
+                    event_name=name,
+                    figure=figure,
+                    dedupe_key=key,
+                )
+
+
+def _pair_figure(
+    where: PointerParts,
+    subject: str,
+    what: str,
+    predicted: float,
+    reported: float,
+    tolerance: float,
+    **extra: Any,
+) -> Verdict:
+    base: dict[str, Any] = dict(predicted=predicted, reported=reported, **extra)
+    if abs(predicted - reported) <= tolerance:
+        return (
+            "X028",
+            hit(
+                where,
+                f"{subject}: Meta reports {pct(reported)}{what}, pairing these browser and "
+                f"server events predicts {pct(predicted)} (within ±{tolerance:g} points)",
+                None,
+                **base,
+            ),
+        )
+    why = (
+        "the live integration pairs fewer than this recording: its server misses events or "
+        "sends other event_id / fbp / external_id values than the Pixel, or the live Pixel "
+        "traffic differs from the recorded page"
+        if reported < predicted
+        else "the live integration pairs more than this recording: the recorded server "
+        "events lack some the live server (or another sender) sends"
+    )
+    return (
+        "X027",
+        hit(
+            where,
+            f"{subject}: Meta reports {pct(reported)}{what}, pairing these browser and server "
+            f"events predicts {pct(predicted)} (beyond ±{tolerance:g} points); {why}",
+            "record both sides from the live integration (a HAR of the page, the server's "
+            "request bodies), pair them again and fix the P findings of this event",
+            None,
+            **base,
+        ),
+    )
 
 
 # ----------------------------------------------------------------- diagnostics

@@ -40,6 +40,7 @@ from capi_lint.rules._crosscheck import (
     lag_class,
     offline_score,
     only,
+    pair_verdicts,
     pct,
     squash,
     web_pairs,
@@ -1021,3 +1022,76 @@ def quality_report_empty(cmp: ChannelComparison, ctx: CrosscheckContext) -> list
             events=total,
         )
     ]
+
+
+@rule("X027", "pair-figure-mismatch", Severity.WARNING, _X, options={"tolerance": 10.0})
+def pair_figure_mismatch(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
+    """Meta's event coverage or browser-side dedupe figure differs from what pairing predicts.
+
+    ## What it does
+    Only with `capi-lint pair --quality-file`: for each website event name,
+    holds the figures predicted by pairing the recorded Pixel events with the
+    server events against Meta's report: the predicted event coverage (share of
+    browser events with a server twin) against `event_coverage.percentage`, and
+    per dedupe key the share of browser events carrying it and the share
+    deduplicated through it against `dedupe_key_feedback[]`'s
+    `browser_events_with_dedupe_key` and `overall_browser_coverage_from_dedupe_key`.
+    Triggers when they differ by more than the tolerance. The server share of
+    each key is X008's; the coverage goal is X014's.
+
+    ## Why is this bad?
+    The recording (a HAR of the page and the server's request bodies) pairs
+    differently from what Meta deduplicates live: the live server misses events,
+    sends other `event_id` / `fbp` / `external_id` values than the Pixel, or the
+    recorded page is not what customers use. Until the two agree, a passing
+    `pair` run does not prove the live setup deduplicates.
+
+    ## Example
+    Pairing predicts 100 % coverage for `Purchase` (every Pixel purchase has a
+    server twin with its `eid`); the report says
+    `{"event_coverage": {"percentage": 34.1}}`.
+
+    ## Fix
+    Record both sides from the live integration, pair them again, and fix the
+    P findings of the event (missing twins, other IDs, other `fbp`).
+
+    ## Options
+    `tolerance` (percentage points, default 10; `--tolerance` overrides it).
+
+    ## Source
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Evidence: `event_coverage` and the three `dedupe_key_feedback` figures are stated in Meta's
+      documentation; predicting them by pairing, and the tolerance, are our inference (Meta says
+      the overall coverage is "incremental for each dedupe key" without defining the order).
+    """
+    return only("X027", pair_verdicts(cmp, ctx))
+
+
+@rule("X028", "pair-figure-agrees", Severity.INFO, _X)
+def pair_figure_agrees(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[Hit] | None:
+    """Meta's event coverage or browser-side dedupe figure agrees with what pairing predicts.
+
+    ## What it does
+    Info-level counterpart of X027 for figures within its tolerance, so a
+    `capi-lint pair --quality-file` report shows what was compared as well as
+    what differs.
+
+    ## Why is this bad?
+    It is not: it confirms the recording pairs as Meta deduplicates live.
+    Ignore the code (`--ignore X028`) to see only the gaps.
+
+    ## Example
+    Pairing predicts 50 % coverage for `AddToCart`; the report says
+    `{"event_coverage": {"percentage": 52.3}}`.
+
+    ## Fix
+    Nothing to fix.
+
+    ## Source
+    - Meta, Dataset Quality API: {DQ}
+    - Meta, Deduplicate Pixel and server events: {DEDUP}
+    - Evidence: Meta's report fields are stated in its documentation; predicting them by pairing,
+      and the tolerance, are our inference.
+    """
+    return only("X028", pair_verdicts(cmp, ctx))
