@@ -10,7 +10,12 @@
   plus one for findings that span its lines;
 - fixture ``capi_lint_server``: a real local Conversions API endpoint
   (:mod:`capi_lint.serve`) for the test, with ``.base_url``, ``.url()``,
-  ``.requests``, ``.findings`` and ``.facebook_api()``.
+  ``.requests``, ``.findings`` and ``.facebook_api()``;
+- fixture ``capi_lint_pair``: ``.assert_pairs(browser=HAR path or recorded
+  fbq calls, server=None, min_coverage=None)`` pairs what the page sent to the
+  Pixel with what the server sent to ``capi_lint_server`` (as ``capi-lint
+  pair`` does) and fails listing the P findings at or above ``fail_on``
+  (:mod:`capi_lint.pair.testing`).
 
 The fixtures lint what the code under test sends, so without ``now`` their
 reference time is the clock (as ``capi_lint.check()``); collected payload
@@ -33,6 +38,7 @@ import pytest
 if TYPE_CHECKING:
     from capi_lint.config import Settings
     from capi_lint.model import Finding
+    from capi_lint.pair.testing import PairRecorder
     from capi_lint.serve import LintServer
 
 PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -182,6 +188,23 @@ def capi_lint_server(request: pytest.FixtureRequest) -> Iterator[LintServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture()
+def capi_lint_pair(
+    request: pytest.FixtureRequest, capi_lint_server: LintServer, tmp_path: Path
+) -> PairRecorder:
+    """Pair the page's Pixel events with what the server sent to ``capi_lint_server``:
+    ``capi_lint_pair.assert_pairs(browser="page.har", min_coverage=100)``."""
+    from capi_lint.pair.testing import PairRecorder
+
+    def settings(**options: Any) -> Settings:
+        return build_test_settings(request.config, request.node, options)
+
+    recorder = PairRecorder(settings, tmp_path / "capi-lint-pair")
+    recorder.folder.mkdir()
+    recorder.watch(capi_lint_server)
+    return recorder
 
 
 # --------------------------------------------------------------------------- collection

@@ -213,6 +213,7 @@ class LintServer:
         self._counter = 0
         self._thread: threading.Thread | None = None
         self._restore: list[Callable[[], None]] = []
+        self._watchers: list[Callable[[str, list[Any]], None]] = []
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.lint_server = self
 
@@ -280,6 +281,17 @@ class LintServer:
         """The findings of the recorded events requests (masked like the record)."""
         with self._lock:
             return [f for r in self._received for f in r.findings]
+
+    def watch(self, callback: Callable[[str, list[Any]], None]) -> None:
+        """Call ``callback(pixel_id, events)`` for every events request to a valid
+        pixel id, with its decoded, **unmasked** ``data``, on the server's thread.
+
+        In-process only, for code that must compare values the record masks
+        (``capi_lint_pair`` compares ``fbp`` and ``external_id`` with the
+        Pixel's); it must keep what it needs without printing it.
+        """
+        with self._lock:
+            self._watchers.append(callback)
 
     def clear(self) -> int:
         with self._lock:
@@ -464,6 +476,11 @@ class LintServer:
             if f.pointer not in ("/access_token", "/appsecret_proof")  # transport, not payload
         ]
         events = body.get("data") if isinstance(body, dict) else None
+        if isinstance(events, list):
+            with self._lock:
+                watchers = list(self._watchers)
+            for watcher in watchers:
+                watcher(pixel_id, events)
         received = sum(1 for e in events if isinstance(e, dict)) if isinstance(events, list) else 0
         level = self.settings.fail_on
         failing = [f for f in findings if f.severity.rank >= level.rank]
