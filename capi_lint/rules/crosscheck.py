@@ -1060,6 +1060,7 @@ def pair_figure_mismatch(cmp: ChannelComparison, ctx: CrosscheckContext) -> list
 
     ## Source
     - Meta, Dataset Quality API: {DQ}
+    - Meta, Ads Dataset Dedup Key Feedback (the three figures): https://developers.facebook.com/docs/marketing-api/reference/ads-dataset-dedup-key-feedback/
     - Meta, Deduplicate Pixel and server events: {DEDUP}
     - Evidence: `event_coverage` and the three `dedupe_key_feedback` figures are stated in Meta's
       documentation; predicting them by pairing, and the tolerance, are our inference (Meta says
@@ -1090,6 +1091,7 @@ def pair_figure_agrees(cmp: ChannelComparison, ctx: CrosscheckContext) -> list[H
 
     ## Source
     - Meta, Dataset Quality API: {DQ}
+    - Meta, Ads Dataset Dedup Key Feedback (the three figures): https://developers.facebook.com/docs/marketing-api/reference/ads-dataset-dedup-key-feedback/
     - Meta, Deduplicate Pixel and server events: {DEDUP}
     - Evidence: Meta's report fields are stated in its documentation; predicting them by pairing,
       and the tolerance, are our inference.
