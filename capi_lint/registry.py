@@ -93,8 +93,18 @@ class Scope(str, enum.Enum):
     #: :class:`~capi_lint.comparison.CrosscheckContext`; pointers are absolute in
     #: the quality response.
     CROSSCHECK = "crosscheck"
-    #: Produced by ``capi-lint pair`` from Pixel requests and server payloads.
+    #: ``fn(pairing, ctx)`` once per ``capi-lint pair`` run: ``pairing`` is a
+    #: :class:`~capi_lint.pairing.Pairing` (the Pixel's events, the server's
+    #: events and the twins Meta would deduplicate), ``ctx`` a
+    #: :class:`~capi_lint.pairing.PairContext`; pointers are those of the event a
+    #: hit is about (:func:`capi_lint.pairing.pair_hit`).
     PAIR = "pair"
+    #: ``fn(change, ctx)`` once per dataset of a ``capi-lint fleet`` run:
+    #: ``change`` is a :class:`~capi_lint.fleet_change.DatasetChange` (a read
+    #: failure, or this run's snapshots next to the last run's), ``ctx`` a
+    #: :class:`~capi_lint.comparison.CrosscheckContext`; pointers are absolute in
+    #: the dataset's quality response.
+    FLEET = "fleet"
 
 
 class NeedsNow(str, enum.Enum):

@@ -20,7 +20,9 @@ import json
 from typing import Any
 
 import capi_lint
+from capi_lint import registry
 from capi_lint.model import Finding
+from capi_lint.registry import Scope
 
 #: Reference time for every test: 2025-11-22T08:26:40Z.
 NOW = 1_763_800_000
@@ -246,7 +248,11 @@ def fixture_findings(path: Any) -> list[list[Any]]:
     cfg = path.parent / "config.toml"
     config = tomllib.loads(cfg.read_text("utf-8")) if cfg.exists() else {}
     config.setdefault("select", [code])
-    if code.startswith("X"):
+    if code.startswith("P"):
+        found = _pair_fixture(path, config)
+    elif Scope.FLEET in registry.get(code).scopes:
+        found = _fleet_fixture(path, config)
+    elif code.startswith("X"):
         found = _crosscheck_fixture(path, config)
     else:
         found = capi_lint.check_file(path, config, now=NOW)
@@ -273,6 +279,48 @@ def _crosscheck_fixture(path: Any, config: dict[str, Any]) -> list[Any]:
         run = run_pair([str(browser)], [payloads], settings)
         return crosscheck_pair(run.rows, report, settings).findings
     return run_crosscheck([payloads], report, settings).findings
+
+
+def _fleet_fixture(path: Any, config: dict[str, Any]) -> list[Any]:
+    """A fleet fixture is this run's saved quality response of a dataset, held against
+    the folder's ``previous.json`` (its last run's response) as ``capi-lint fleet``
+    holds it against its history; a file that is not a quality report is a read
+    failure (X021, as the fleet run reports a malformed answer)."""
+    from capi_lint.config import build_settings
+    from capi_lint.fleet_change import DatasetChange, ReadFailure
+    from capi_lint.fleets.findings import fleet_findings
+    from capi_lint.fleets.snapshot import snapshot
+    from capi_lint.positions import Locator
+    from capi_lint.quality import read_report_file
+    from capi_lint.quality.parse import QualityParseError
+
+    settings = build_settings(config, now=NOW)
+    locator = Locator(path.read_text("utf-8"))
+    previous_file = path.parent / "previous.json"
+    previous = None
+    if previous_file.exists():
+        before = snapshot(read_report_file(str(previous_file)).report, {})
+        previous = {snap.key: snap for snap in before}
+    try:
+        current = tuple(snapshot(read_report_file(str(path)).report, {}))
+    except QualityParseError as exc:
+        failure = ReadFailure("malformed", f"malformed report: {exc}")
+        change = DatasetChange("1", failure=failure)
+    else:
+        change = DatasetChange("1", current=current, previous=previous, since="yesterday")
+    return fleet_findings(change, settings, str(path), locate=locator.locate)
+
+
+def _pair_fixture(path: Any, config: dict[str, Any]) -> list[Any]:
+    """A pair fixture is what a page sent to the Pixel (a HAR file, or ``.jsonl``
+    recorded ``fbq`` calls), paired with the folder's ``server.json`` (Conversions
+    API payloads): ``capi-lint pair --browser <path> --server server.json``."""
+    from capi_lint.config import build_settings
+    from capi_lint.pair import run_pair
+
+    settings = build_settings(config, now=NOW)
+    run = run_pair([str(path)], [str(path.parent / "server.json")], settings)
+    return run.result.findings
 
 
 def codes(payload: Any, **kw: Any) -> list[str]:

@@ -3,7 +3,8 @@
 - :mod:`~capi_lint.fleets.fleetfile`: FLEET.toml -> :class:`FleetFile`,
 - :mod:`~capi_lint.fleets.gate`: the rate-limit gate the worker pool shares,
 - :mod:`~capi_lint.fleets.run`: fetch, cross-check, snapshot, alert per dataset,
-- :mod:`~capi_lint.fleets.snapshot`, :mod:`~capi_lint.fleets.alerts` (X022-X026),
+- :mod:`~capi_lint.fleets.snapshot`; :mod:`~capi_lint.fleets.findings` runs the fleet rules
+  (:mod:`capi_lint.rules.fleet`, X021-X026) over :mod:`capi_lint.fleet_change` inputs,
 - :mod:`~capi_lint.fleets.history`: the SQLite history (versioned schema),
 - :mod:`~capi_lint.fleets.report`, :mod:`~capi_lint.fleets.html`, :mod:`~capi_lint.fleets.trends`.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,8 +21,8 @@ from typing import Any
 
 from capi_lint import __version__
 from capi_lint.config import Settings
-from capi_lint.fleets.alerts import Thresholds, alerts
-from capi_lint.fleets.findings import make_finding
+from capi_lint.fleet_change import DatasetChange, ReadFailure, SnapshotKey
+from capi_lint.fleets.findings import fleet_findings
 from capi_lint.fleets.fleetfile import DatasetSpec, FleetFile
 from capi_lint.fleets.gate import GateStats, RateGate
 from capi_lint.fleets.history import History
@@ -148,7 +148,6 @@ def run_fleet(
     started_at = settings.resolved_now()
     settings = settings if isinstance(settings.now, int) else _pinned(settings, started_at)
     gate = gate or RateGate(fleet.rate_limit)
-    thresholds = Thresholds.from_settings(settings)
     previous = history.previous() if history is not None else {}
     run_id = history.start_run(started_at, __version__) if history is not None else None
 
@@ -238,19 +237,16 @@ def run_fleet(
                 if before is not None and result.status == OK:
                     last, snaps = before
                     result.compared_with = last.started_at
-                    since = _day(last.started_at)
-                    for alert in alerts(result.events, snaps, thresholds, since=since):
-                        finding = make_finding(
+                    result.findings.extend(
+                        alert_findings(
+                            result.events,
+                            snaps,
                             settings,
-                            alert.code,
                             result.source,
-                            alert.message,
-                            where=alert.where,
-                            fix=alert.fix,
-                            **alert.extra,
+                            since=_day(last.started_at),
+                            dataset_id=result.spec.dataset_id,
                         )
-                        if finding is not None:
-                            result.findings.append(finding)
+                    )
                 result.findings.sort(key=Finding.sort_key)
                 if history is not None and run_id is not None:
                     history.add_dataset(
@@ -310,6 +306,23 @@ def _fetch(client: Any, gate: RateGate, spec: DatasetSpec, endpoint: str) -> Any
         gate.release(usage)
 
 
+def alert_findings(
+    current: list[EventSnapshot],
+    previous: Mapping[SnapshotKey, EventSnapshot],
+    settings: Settings,
+    path: str,
+    *,
+    since: str,
+    dataset_id: str = "",
+) -> list[Finding]:
+    """The alerts (X022-X026) of this run's snapshots against the last run's, sorted;
+    ``since`` names the last run (its date) in messages."""
+    change = DatasetChange(dataset_id, current=tuple(current), previous=previous, since=since)
+    findings = fleet_findings(change, settings, path)
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
 def _failure(
     spec: DatasetSpec,
     settings: Settings,
@@ -319,26 +332,6 @@ def _failure(
     code: int | None = None,
 ) -> DatasetResult:
     result = DatasetResult(spec, FAILED, source=shown, error_kind=kind)
-    finding = make_finding(
-        settings,
-        "X021",
-        shown,
-        f"cannot read the quality report of dataset {spec.dataset_id} ({kind}): {message}",
-        fix=_FIXES.get(kind),
-        kind=kind,
-        graph_code=code,
-    )
-    if finding is not None:
-        result.findings.append(finding)
+    change = DatasetChange(spec.dataset_id, failure=ReadFailure(kind, message, code))
+    result.findings.extend(fleet_findings(change, settings, shown))
     return result
-
-
-_FIXES = {
-    "auth": "issue a new access token (a long-lived system-user token is recommended)",
-    "permission": "grant the token's user access to the dataset (and the app ads_read plus "
-    "ads_management or business_management)",
-    "dataset-not-found": "correct the dataset id in the fleet file",
-    "rate-limit": "run later or with a lower --concurrency",
-    "timeout": "raise --timeout, or run again later",
-    "no-token": "set the environment variable named by token-env",
-}

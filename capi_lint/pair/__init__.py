@@ -2,24 +2,29 @@
 
 - :mod:`~capi_lint.pair.browser`: HAR files and recorded ``fbq`` calls -> Pixel events,
 - :mod:`~capi_lint.pair.server`: Conversions API payloads -> server events,
-- :mod:`~capi_lint.pair.match`: pairing -> rows (coverage, dedupe keys) and P verdicts,
+- :mod:`~capi_lint.pair.match`: pairing -> twins (:class:`~capi_lint.pairing.Pairing`)
+  and rows (coverage, dedupe keys),
 - :mod:`~capi_lint.pair.report`: the ``--format json`` document and the text table.
 
-This module ties them together for the CLI and the library.
+This module ties them together for the CLI and the library: it runs the
+selected P rules (:mod:`capi_lint.rules.pair`) over the pairing and turns their
+hits into findings through :class:`~capi_lint.model.Selection`; every
+judgement is in the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from capi_lint import registry
 from capi_lint.config import Settings
-from capi_lint.model import FileResult, Finding, Hit, RunResult, Selection, Severity, Summary
+from capi_lint.model import FileResult, Finding, RunResult, Selection, Severity, Summary
 from capi_lint.pair.browser import BrowserEvent, BrowserReadError, read_browser
-from capi_lint.pair.match import Row, Verdict, pair_events
+from capi_lint.pair.match import Row, pair_events
 from capi_lint.pair.server import read_server
+from capi_lint.pairing import PairContext, Pairing, hit_location
+from capi_lint.registry import Scope
 
 __all__ = ["BrowserReadError", "PairRun", "run_pair"]
 
@@ -40,7 +45,7 @@ def run_pair(
     *,
     pixel_id: str | None = None,
 ) -> PairRun:
-    """Read both sides, pair them, and turn the enabled P verdicts into findings.
+    """Read both sides, pair them, and run the enabled P rules over the pairing.
 
     Raises BrowserReadError (a one-line message) for an unreadable browser file.
     """
@@ -67,8 +72,7 @@ def run_pair(
         )
     window = float(settings.option("P005", "window-hours"))
     paired = pair_events(browser, server.events, pixel_id=pixel_id, window_hours=window)
-    findings = [f for v in paired.verdicts if (f := _finding(v, settings)) is not None]
-    findings.sort(key=Finding.sort_key)
+    findings = pair_findings(paired.pairing, settings)
     summary = Summary(
         files=len(browser_paths) + server.files, events=len(browser) + len(server.events)
     )
@@ -77,20 +81,20 @@ def run_pair(
     return PairRun(paired.rows, result, len(browser), len(server.events), notes)
 
 
-def _finding(verdict: Verdict, settings: Settings) -> Finding | None:
+def pair_findings(pairing: Pairing, settings: Settings) -> list[Finding]:
+    """The findings of the enabled P rules over ``pairing``, sorted as ``check`` sorts them."""
     selection = Selection(settings.enabled, settings.severity)
-    if not selection.selects(verdict.code):
-        return None
-    rule = registry.get(verdict.code)
-    extra: dict[str, Any] = dict(verdict.extra or {})
-    if verdict.browser is not None:
-        extra["browser"] = verdict.browser.location()
-    if verdict.server is not None:
-        extra["server"] = verdict.server.location()
-    at: Any = verdict.browser if verdict.browser is not None else verdict.server
-    assert at is not None
-    hit = Hit(at.pointer, verdict.message, verdict.fix, verdict.severity, extra)
-    return selection.finding(rule, hit, at.path, at.pointer, None, at.line, at.column)
+    ctx = PairContext(settings.resolved_options)
+    out: list[Finding] = []
+    for rule in registry.all_rules():
+        check = rule.scopes.get(Scope.PAIR)
+        if check is None or not selection.selects(rule.code):
+            continue
+        for hit in check(pairing, ctx) or ():
+            path, line, column = hit_location(hit)
+            out.append(selection.finding(rule, hit, path, hit.where, None, line, column))
+    out.sort(key=Finding.sort_key)
+    return out
 
 
 def fails(run: PairRun, fail_on: Severity) -> bool:
