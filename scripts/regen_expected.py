@@ -18,7 +18,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 ROOT = TESTS / "fixtures" / "rules"
-SUFFIXES = (".json", ".jsonl", ".ndjson")
+SUFFIXES = (".json", ".jsonl", ".ndjson", ".har")
 
 
 def render(expected: dict[str, list[list[object]]]) -> str:

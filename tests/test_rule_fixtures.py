@@ -28,7 +28,7 @@ ROOT = Path(__file__).parent / "fixtures" / "rules"
 
 def _cases(prefix: str) -> list[Path]:
     return sorted(
-        p for p in ROOT.glob(f"*/{prefix}_*") if p.suffix in (".json", ".jsonl", ".ndjson")
+        p for p in ROOT.glob(f"*/{prefix}_*") if p.suffix in (".json", ".jsonl", ".ndjson", ".har")
     )
 
 
