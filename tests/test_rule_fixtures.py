@@ -8,7 +8,11 @@
 X rules (cross-check): the ``trigger_*``/``pass_*`` files are saved quality
 responses (``/dataset_quality`` bodies, as ``--quality-file`` reads them) and
 the folder's ``payloads.json`` holds the events they are held against; the
-expected positions point into the response.
+expected positions point into the response. Fleet rules (X021-X026): the files
+are this run's responses, the folder's ``previous.json`` the last run's. P rules:
+the files are the browser side (HAR ``.har``, recorded ``fbq`` calls ``.jsonl`` or a
+``.json`` array), the folder's ``server.json`` the server payloads; a finding about
+a server event (P002) has its position in ``server.json``.
 
 All files are checked with the reference time ``helpers.NOW``. After a
 deliberate change, ``python scripts/regen_expected.py CODE`` rewrites the
