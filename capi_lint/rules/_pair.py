@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from capi_lint.hashing import hash_part, sha256_hex
 from capi_lint.mask import mask, mask_key
-from capi_lint.normalize import normalize_or_reason
 from capi_lint.rules.event import STANDARD_EVENTS
 
 _SPACING = re.compile(r"[\s_\-.]+")
@@ -38,6 +37,9 @@ def fbp_of(value: str | None) -> str | None:
 def canonical_external_ids(values: Sequence[str]) -> frozenset[str]:
     """external_id values as Meta compares them: normalised (Meta's normalisation:
     trim, lowercase), then SHA-256; a value already hashed is its lowercased digest."""
+    # Imported here: the normalisers load phonenumbers, which a clean `check` never needs.
+    from capi_lint.normalize import normalize_or_reason
+
     out = set()
     for value in values:
         normalised, _reason = normalize_or_reason("external_id", value)
