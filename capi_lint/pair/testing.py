@@ -30,7 +30,8 @@ from typing import Any
 from capi_lint.config import Settings
 from capi_lint.model import Finding
 from capi_lint.pair import PairRun, run_pair
-from capi_lint.pair.match import Row, canonical_external_ids
+from capi_lint.pair.match import Row
+from capi_lint.rules._pair import canonical_external_ids
 
 #: Recorded ``fbq`` calls (dicts, as tests/fixtures/pair/fbq_calls.jsonl holds them).
 BrowserInput = str | PathLike[str] | Sequence[Mapping[str, Any]]
@@ -199,6 +200,6 @@ def coverage_shortfalls(
 
 
 def _shown(name: str) -> str:
-    from capi_lint.pair.match import show
+    from capi_lint.rules._pair import show
 
     return show(name)
