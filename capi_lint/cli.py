@@ -16,7 +16,7 @@ import click
 
 from capi_lint import __version__, registry
 from capi_lint.config import ConfigError, build_settings, find_config, load_config_table
-from capi_lint.reporters import REPORTERS
+from capi_lint.reporters import CHUNKED, REPORTERS
 from capi_lint.reporters import text as text_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -404,6 +404,9 @@ def check(
                 show_stats=statistics,
                 show_fixes=show_fixes,
             ):
+                report.write(chunk)
+        elif output_format in CHUNKED:
+            for chunk in CHUNKED[output_format](result, rules=registry.catalogue()):
                 report.write(chunk)
         else:
             report.write(

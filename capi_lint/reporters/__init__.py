@@ -9,11 +9,12 @@ the engine, the loader, the config or the rule table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from capi_lint.reporters import github, json_report, junit, sarif, text
 
 Reporter = Callable[..., str]
+ChunkedReporter = Callable[..., Iterator[str]]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
@@ -21,4 +22,12 @@ REPORTERS: dict[str, Reporter] = {
     "sarif": sarif.render,
     "github": github.render,
     "junit": junit.render,
+}
+
+#: The formats whose text can be written piece by piece, so that a long report
+#: never sits in memory whole; each joins to its ``REPORTERS`` entry's text.
+CHUNKED: dict[str, ChunkedReporter] = {
+    "text": text.render_chunks,
+    "json": json_report.render_chunks,
+    "sarif": sarif.render_chunks,
 }

@@ -11,14 +11,14 @@ logical location and in ``properties``.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from capi_lint import __version__
 from capi_lint.model import Finding, RuleInfo, RunResult, Severity
+from capi_lint.reporters import _stream
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/capi-lint/capi-lint"
@@ -101,10 +101,15 @@ def result_object(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any
     return out
 
 
-def document(result: RunResult, rules: Sequence[RuleInfo] = ()) -> dict[str, Any]:
+def document(
+    result: RunResult, rules: Sequence[RuleInfo] = (), results: list[Any] | None = None
+) -> dict[str, Any]:
     """The SARIF log of ``result``; ``rules`` (``registry.catalogue()``) fills
-    ``tool.driver.rules`` and the results' ``ruleIndex``."""
+    ``tool.driver.rules`` and the results' ``ruleIndex`` (``results`` given:
+    in place of the findings' result objects)."""
     rule_index = {r.code: i for i, r in enumerate(rules)}
+    if results is None:
+        results = [result_object(f, rule_index) for f in result.findings]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -120,11 +125,26 @@ def document(result: RunResult, rules: Sequence[RuleInfo] = ()) -> dict[str, Any
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "results": [result_object(f, rule_index) for f in result.findings],
+                "results": results,
             }
         ],
     }
 
 
 def render(result: RunResult, *, rules: Sequence[RuleInfo] = (), **_options: Any) -> str:
-    return json.dumps(document(result, rules), indent=2, ensure_ascii=False) + "\n"
+    return "".join(render_chunks(result, rules=rules))
+
+
+def render_chunks(
+    result: RunResult, *, rules: Sequence[RuleInfo] = (), size: int = 1_000, **_options: Any
+) -> Iterator[str]:
+    """:func:`render`'s text in pieces of at most ``size`` results: the
+    results' dicts and the text are never all held at once."""
+    rule_index = {r.code: i for i, r in enumerate(rules)}
+    yield from _stream.stream(
+        document(result, rules, results=[]),
+        ("runs", 0, "results"),
+        result.findings,
+        lambda finding: result_object(finding, rule_index),
+        size=size,
+    )
