@@ -134,3 +134,26 @@ def test_b003_date_only_times_in_a_long_file_are_found_in_the_dense_table() -> N
     assert "3000 distinct time(s) of day" in hit.message
     assert "150 are at" in hit.message and "index" not in hit.message
     assert hit.extra["events"] == 150 and hit.extra["indexes"] == []
+
+
+def test_value_caches_stay_bounded_and_give_each_value_its_own_verdict() -> None:
+    # Verdicts on values that repeat across events (a visitor's cookies and
+    # address, a site's URLs) are cached; a file of distinct values must not
+    # grow the caches, and a cached verdict is the value's own.
+    from capi_lint.rules._userdata import parse_cookie
+    from capi_lint.rules.customer import ip_problem
+    from capi_lint.rules.event import _url_problem
+
+    for cache in (parse_cookie, ip_problem, _url_problem):
+        cache.cache_clear()
+    for i in range(6_000):
+        parse_cookie("fbp", f"fb.1.1763713600{i % 1000:03d}.{1_000_000 + i}")
+        ip_problem(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}")
+        _url_problem(f"https://shop.example.com/p/{i}")
+    for cache in (parse_cookie, ip_problem, _url_problem):
+        info = cache.cache_info()
+        assert info.maxsize is not None and info.currsize <= info.maxsize < 6_000
+    assert ip_problem("10.0.0.1")[1] is not None and ip_problem("8.8.8.8") == (None, None)
+    assert parse_cookie("fbp", "fb.1.1763713600123.1000000").problem is None  # type: ignore[union-attr]
+    assert parse_cookie("fbp", "fb.1.1763713600.1000000").problem is not None  # type: ignore[union-attr]
+    assert _url_problem("https://localhost/x") is not None

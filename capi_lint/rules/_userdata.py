@@ -429,10 +429,13 @@ class Cookie:
         self.double = double
 
 
+@lru_cache(maxsize=4096)
 def parse_cookie(key: str, value: str) -> Cookie | None:
     """Parse an ``fbc`` (key ``"fbc"``) or ``fbp`` value; None for a bare digest (H006's).
 
     Never raises. The problem texts name the key and the segment, never the value.
+    Cached (bounded): a visitor's cookies come back on each of their events
+    (PageView, AddToCart, Purchase, ...); the returned Cookie is never changed.
     """
     if raw_only_digest(value):
         return None

@@ -275,11 +275,13 @@ _V4_PORT = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}:\d+")
 _WHITESPACE = re.compile(r"\s")
 
 
+@lru_cache(maxsize=4096)
 def ip_problem(value: str) -> tuple[str | None, str | None]:
     """(why it is not one address, which non-public range it is in); both None if public."""
     # Most values are well-formed: the C parser settles them in well under a
-    # microsecond, where ``ipaddress`` takes several (and an LRU cache does not
-    # help: client addresses rarely repeat within a file).
+    # microsecond, where ``ipaddress`` takes several; the range lookup after it
+    # takes a few more, so the verdict is cached (bounded) for the events of
+    # one visitor, which share their address.
     if value.isascii() and "%" not in value and "\0" not in value:
         try:
             packed = inet_pton(AF_INET, value)

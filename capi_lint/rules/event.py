@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -753,7 +754,9 @@ _PLAIN_URL = re.compile(
 _SPACE = re.compile(r"\s")
 
 
+@lru_cache(maxsize=4096)
 def _url_problem(url: str) -> str | None:
+    # Cached (bounded): a site's pages come back on many events.
     if _PLAIN_URL.fullmatch(url) and "localhost" not in url:
         return None
     if _SPACE.search(url):
