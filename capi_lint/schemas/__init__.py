@@ -209,6 +209,51 @@ def suspicious(value: dict[str, Any], spec: ObjectSpec) -> bool:
     return False
 
 
+def narrowed(value: dict[str, Any], spec: ObjectSpec) -> dict[str, Any]:
+    """``value`` without the members :func:`suspicious` clears, for :func:`explain`.
+
+    The schemas have no conditionals (no ``if``, ``anyOf``, ``dependencies``),
+    so a member's type and unknown-key errors depend on that member alone: the
+    full validation of the kept members gives the same problems, in the same
+    order, as that of ``value`` (``required`` errors, which :func:`explain`
+    does not report, are the only new ones). Unknown keys are kept, and a
+    suspicious object is narrowed in turn; a suspicious array is kept whole
+    (its indexes are in the problems' paths).
+    """
+    out: dict[str, Any] = {}
+    keyset = spec.keyset
+    simple = spec.simple
+    nested = spec.nested
+    for key, item in value.items():
+        if key not in keyset:
+            if not spec.additional:
+                out[key] = item
+            continue
+        allowed = simple.get(key)
+        if allowed is not None:
+            if type(item) not in allowed:
+                out[key] = item
+            continue
+        fs = nested.get(key)
+        if fs is None or item is None:
+            continue
+        kind = type(item)
+        if fs.types and kind not in fs.types:
+            out[key] = item
+        elif kind is dict:
+            if fs.obj is not None and suspicious(item, fs.obj):
+                out[key] = narrowed(item, fs.obj)
+        elif kind is list and fs.item_types is not None:
+            types, sub = fs.item_types, fs.item_obj
+            for element in item:
+                if element is not None and (
+                    type(element) not in types or (sub is not None and suspicious(element, sub))
+                ):
+                    out[key] = item
+                    break
+    return out
+
+
 @dataclass(frozen=True)
 class SchemaProblem:
     kind: str  # "unknown-key" or "wrong-type"
