@@ -236,6 +236,25 @@ def _load_settings(config_file: str | None, **flags: Any) -> Any:
         raise Usage(str(exc)) from None
 
 
+#: The flags `_settings_options`, `--select`/`--ignore`/`--extend-select`/`--fail-on`
+#: and `--max-input-size` give a command that turns them into Settings.
+_SETTING_FLAGS = (
+    "select",
+    "ignore",
+    "extend_select",
+    "fail_on",
+    "now",
+    "default_region",
+    "pii",
+    "max_input_size",
+)
+
+
+def _pop_setting_flags(opts: dict[str, Any]) -> dict[str, Any]:
+    """Take the settings flags out of a command's options (the rest are its own)."""
+    return {key: opts.pop(key) for key in _SETTING_FLAGS}
+
+
 class Usage(click.ClickException):
     exit_code = EXIT_USAGE
 
@@ -588,19 +607,7 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
     settings = _load_settings(
         opts.pop("config_file"),
         files=_file_flags(opts),
-        **{
-            key: opts.pop(key)
-            for key in (
-                "select",
-                "ignore",
-                "extend_select",
-                "fail_on",
-                "now",
-                "default_region",
-                "pii",
-                "max_input_size",
-            )
-        },
+        **_pop_setting_flags(opts),
     )
     output_format, quiet = opts.pop("output_format"), opts.pop("quiet")
     output_file, color_mode = opts.pop("output_file"), opts.pop("color_mode")
@@ -648,19 +655,7 @@ def fleet(fleet_file: str | None, **opts: Any) -> None:
 
     settings = _load_settings(
         opts.pop("config_file"),
-        **{
-            key: opts.pop(key)
-            for key in (
-                "select",
-                "ignore",
-                "extend_select",
-                "fail_on",
-                "now",
-                "default_region",
-                "pii",
-                "max_input_size",
-            )
-        },
+        **_pop_setting_flags(opts),
     )
     output_format, quiet = opts.pop("output_format"), opts.pop("quiet")
     output_file, color_mode = opts.pop("output_file"), opts.pop("color_mode")
@@ -732,19 +727,7 @@ def pair(**opts: Any) -> None:
     settings = _load_settings(
         opts.pop("config_file"),
         files=_file_flags(opts),
-        **{
-            key: opts.pop(key)
-            for key in (
-                "select",
-                "ignore",
-                "extend_select",
-                "fail_on",
-                "now",
-                "default_region",
-                "pii",
-                "max_input_size",
-            )
-        },
+        **_pop_setting_flags(opts),
     )
     try:
         run = run_pair(

@@ -22,18 +22,7 @@ from capi_lint.mask import mask
 def _known_keys() -> frozenset[str]:
     from capi_lint import schemas
 
-    out: set[str] = set(schemas.CREDENTIAL_KEYS)
-
-    def walk(spec: Any) -> None:
-        for key, fs in spec.properties.items():
-            out.add(key)
-            for sub in (fs.obj, fs.item_obj):
-                if sub is not None:
-                    walk(sub)
-
-    for name in schemas.NAMES:
-        walk(schemas.table(name))
-    return frozenset(out)
+    return schemas.property_names() | schemas.CREDENTIAL_KEYS
 
 
 _LEX = re.compile(

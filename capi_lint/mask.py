@@ -209,18 +209,7 @@ def known_keys() -> frozenset[str]:
 def _known_keys() -> frozenset[str]:
     from capi_lint import schemas
 
-    keys: set[str] = set()
-
-    def walk(spec: Any) -> None:
-        for name, fs in spec.properties.items():
-            keys.add(name)
-            for sub in (fs.obj, fs.item_obj):
-                if sub is not None:
-                    walk(sub)
-
-    for name in schemas.NAMES:
-        walk(schemas.table(name))
-    return frozenset(keys | PERSONAL_KEYS | CREDENTIAL_KEYS | URL_KEYS | GRAPH_WORDS)
+    return schemas.property_names() | PERSONAL_KEYS | CREDENTIAL_KEYS | URL_KEYS | GRAPH_WORDS
 
 
 def looks_personal(text: str) -> bool:

@@ -171,6 +171,23 @@ def table(name: str) -> ObjectSpec:
     return _object_spec("" if name in ("request", "event") else name, schema, schema)
 
 
+@cache
+def property_names() -> frozenset[str]:
+    """Every key any of the schemas names, at any depth (for showing keys unmasked)."""
+    names: set[str] = set()
+
+    def walk(spec: ObjectSpec) -> None:
+        for name, fs in spec.properties.items():
+            names.add(name)
+            for sub in (fs.obj, fs.item_obj):
+                if sub is not None:
+                    walk(sub)
+
+    for name in NAMES:
+        walk(table(name))
+    return frozenset(names)
+
+
 def suspicious(value: dict[str, Any], spec: ObjectSpec) -> bool:
     """True if ``value`` may have an unknown key or a wrongly typed value.
 
