@@ -440,6 +440,19 @@ def _expand(prefixes: Iterable[str]) -> set[str]:
     return out
 
 
+def enabled_checks(
+    scope: Scope, enabled: Callable[[str], bool]
+) -> list[tuple[Rule, Callable[..., Any]]]:
+    """(rule, check) of every rule with a check at ``scope`` that ``enabled(code)``
+    accepts, in code order: what the cross-check, pair and fleet runs call."""
+    _ensure_loaded()
+    return [
+        (rule, rule.scopes[scope])
+        for rule in _sorted_rules()
+        if scope in rule.scopes and enabled(rule.code)
+    ]
+
+
 def time_rules(enabled: Iterable[str]) -> list[Rule]:
     """The enabled rules that compare with the reference time (fully or partly)."""
     wanted = set(enabled)

@@ -32,10 +32,7 @@ def fleet_findings(
     selection = Selection(settings.enabled, settings.severity)
     ctx = CrosscheckContext(settings.resolved_options)
     out: list[Finding] = []
-    for rule in registry.all_rules():
-        check = rule.scopes.get(Scope.FLEET)
-        if check is None or not selection.selects(rule.code):
-            continue
+    for rule, check in registry.enabled_checks(Scope.FLEET, selection.selects):
         for hit in check(change, ctx) or ():
             position = locate(hit.where) if locate is not None else None
             line, column = position if position else (None, None)

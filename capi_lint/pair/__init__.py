@@ -86,10 +86,7 @@ def pair_findings(pairing: Pairing, settings: Settings) -> list[Finding]:
     selection = Selection(settings.enabled, settings.severity)
     ctx = PairContext(settings.resolved_options)
     out: list[Finding] = []
-    for rule in registry.all_rules():
-        check = rule.scopes.get(Scope.PAIR)
-        if check is None or not selection.selects(rule.code):
-            continue
+    for rule, check in registry.enabled_checks(Scope.PAIR, selection.selects):
         for hit in check(pairing, ctx) or ():
             path, line, column = hit_location(hit)
             out.append(selection.finding(rule, hit, path, hit.where, None, line, column))

@@ -116,13 +116,10 @@ def crosscheck(
     """
     ctx = context(settings, tolerance=tolerance, agent_name=agent_name)
     selection = Selection(settings.enabled, settings.severity)
-    rules = [
-        (rule, rule.scopes[Scope.CROSSCHECK])
-        for rule in registry.all_rules()
-        if Scope.CROSSCHECK in rule.scopes
-        and selection.selects(rule.code)
-        and (codes is None or rule.code in codes)
-    ]
+    rules = registry.enabled_checks(
+        Scope.CROSSCHECK,
+        lambda code: selection.selects(code) and (codes is None or code in codes),
+    )
     out: list[Finding] = []
     channels = comparisons(report, predictions)
     private = _PrivateNames(
