@@ -43,8 +43,6 @@ class Envelope:
     encoded_items: frozenset[int] = frozenset()
     #: (code, hit) pairs, hits relative to the document root.
     hits: list[tuple[str, Hit]] = field(default_factory=list)
-    #: Indexes of ``data`` strings that are not one JSON object (already reported).
-    bad_strings: set[int] = field(default_factory=set)
 
     def event_parts(self, index: int) -> PointerParts:
         if self.kind == EVENT:
@@ -187,7 +185,8 @@ def _request(root: dict[str, Any]) -> Envelope:
         data = _decode_event_strings(env, data)
     env.events = data
     for index, item in enumerate(data):
-        if not isinstance(item, dict) and index not in env.bad_strings:
+        # A string left in `events` did not decode to an object: already reported.
+        if not isinstance(item, dict) and type(item) is not str:
             env.hits.append(
                 (
                     "S010",
@@ -213,7 +212,6 @@ def _decode_event_strings(env: Envelope, data: list[Any]) -> list[Any]:
             events[index] = loader.exact_integers(item, decoded, loader.reserialised(decoded))
             decoded_at.append(index)
             continue
-        env.bad_strings.add(index)
         what = (
             "a string that is not JSON"
             if decoded is _NOT_JSON
