@@ -83,7 +83,7 @@ def latest_event_time(path: Path) -> int:
             if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
                 found.append(int(value))
             for key, child in node.items():
-                if key in ("data",) or isinstance(child, (dict, list)):
+                if key == "data" or isinstance(child, (dict, list)):
                     visit(child)
         elif isinstance(node, list):
             for item in node:
