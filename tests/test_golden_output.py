@@ -8,8 +8,8 @@ difference is a behaviour change to explain, not a file to regenerate.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
+import os
 import sys
 from pathlib import Path
 
@@ -38,8 +38,12 @@ def report(tmp: Path, name: str, n: int, seed: int, share: float, fmt: str) -> s
         path.write_bytes(traffic.jsonl(n, seed=seed, flawed_share=share))
     runner = CliRunner()
     args = ["check", path.name, "--now", str(traffic.NOW), "--format", fmt, "--jobs", "1"]
-    with contextlib.chdir(tmp):  # the report names the file as given: relative
+    here = os.getcwd()
+    os.chdir(tmp)  # the report names the file as given: relative
+    try:
         out = runner.invoke(cli, args, catch_exceptions=False)
+    finally:
+        os.chdir(here)
     assert out.exit_code == 1, out.output[-2000:]
     return out.output
 
