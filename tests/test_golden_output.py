@@ -63,7 +63,8 @@ def test_report_is_byte_identical_to_the_golden_one(
         )
         pytest.fail(
             f"{name}.{fmt}: {len(got)} lines vs {len(want)} golden; first difference at "
-            f"line {first + 1}:\n  got:    {got[first : first + 1]}\n  golden: {want[first : first + 1]}"
+            f"line {first + 1}:\n  got:    {got[first : first + 1]}\n"
+            f"  golden: {want[first : first + 1]}"
         )
 
 
