@@ -2,9 +2,10 @@
 
 The engine completes the relative pointers that rules return, locates them in
 the text (only for documents that have something to report), applies the
-configured severity and sorts. Rules are called per event with a
-pre-selected tuple of check functions for that event's ``action_source``, so
-disabled or inapplicable rules cost nothing on the hot path.
+configured severity and sorts. Rules are called per event through a
+compiled tier for that event's ``action_source`` (:mod:`capi_lint.tiers`), so
+disabled or inapplicable rules cost nothing on the hot path, and a rule whose
+cheap condition does not hold is not called.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from capi_lint import envelope as env_mod
-from capi_lint import loader, registry
+from capi_lint import loader, registry, tiers
 from capi_lint.config import Settings
 from capi_lint.context import Context as RuleContext
 
@@ -102,9 +103,9 @@ class _Plan:
     #: Batch rules that also look at the other rules' error findings of the
     #: batch (a ``review(errors)`` method; R004). False: no per-batch cost.
     reviewing: bool
-    #: (action_source, dated) -> the event checks to call; filled on first use.
-    #: Threads may fill one key twice with equal values, which is harmless.
-    by_source: dict[tuple[Any, bool], tuple[tuple[Rule, EventCheck], ...]]
+    #: (action_source, dated) -> the compiled tier of event checks; filled on
+    #: first use. Threads may fill one key twice with equal functions, which is harmless.
+    by_source: dict[tuple[Any, bool], tiers.Tier]
 
 
 #: Plans by selection; a handful in practice (bounded all the same).
@@ -178,20 +179,21 @@ class Engine:
         """A rule that needs the reference time runs only when there is one."""
         return ctx.now is not None or rule.code in self._undated
 
-    def _checks_for(
-        self, action_source: Any, dated: bool = True
-    ) -> tuple[tuple[Rule, EventCheck], ...]:
+    def _tier_for(self, action_source: Any, dated: bool = True) -> tiers.Tier:
+        """The event checks for this ``action_source``, compiled into one function."""
         key = action_source if isinstance(action_source, str) else None
-        checks = self._by_source.get((key, dated))
-        if checks is None:
-            checks = tuple(
-                (r, fn)
-                for r, fn in self._event_rules
-                if (r.action_sources is None or key in r.action_sources)
-                and (dated or r.code in self._undated)
+        tier = self._by_source.get((key, dated))
+        if tier is None:
+            tier = tiers.compile_tier(
+                [
+                    (r, fn)
+                    for r, fn in self._event_rules
+                    if (r.action_sources is None or key in r.action_sources)
+                    and (dated or r.code in self._undated)
+                ]
             )
-            self._by_source[(key, dated)] = checks
-        return checks
+            self._by_source[(key, dated)] = tier
+        return tier
 
     def mark_undated(self, result: FileResult) -> FileResult:
         """Note on ``result`` whether its events were checked without a reference
@@ -419,12 +421,12 @@ class Engine:
         source = event.get("action_source")
         # Rules get a str or None: a list/dict here is unhashable and unprintable.
         ctx.action_source = source if type(source) is str else None
-        for rule, fn in self._checks_for(source, ctx.now is not None):
-            hits = fn(event, ctx)
-            if hits:
-                for hit in hits:
-                    where = (*parts, *hit.where)
-                    pending.append((rule, where, where, hit, index))
+        reported: list[tuple[Rule, Iterable[Hit]]] = []
+        self._tier_for(source, ctx.now is not None)(event, ctx, reported)
+        for rule, hits in reported:
+            for hit in hits:
+                where = (*parts, *hit.where)
+                pending.append((rule, where, where, hit, index))
         for rule, state in batch:
             hits = state.feed(index, event)
             if hits:
@@ -442,12 +444,9 @@ class Engine:
             ctx.memo.clear()
         source = event.get("action_source")
         ctx.action_source = source if type(source) is str else None
-        out: list[tuple[Rule, Hit]] = []
-        for rule, fn in self._checks_for(ctx.action_source, ctx.now is not None):
-            hits = fn(event, ctx)
-            if hits:
-                out.extend((rule, hit) for hit in hits)
-        return out
+        reported: list[tuple[Rule, Iterable[Hit]]] = []
+        self._tier_for(ctx.action_source, ctx.now is not None)(event, ctx, reported)
+        return [(rule, hit) for rule, hits in reported for hit in hits]
 
     # ----------------------------------------------------------------- batches
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capi_lint.model import RuleInfo, Severity
+from capi_lint.tiers import Condition
 
 DOC_URL = "https://github.com/capi-lint/capi-lint/blob/main/docs/rules.md#{code}"
 
@@ -172,6 +173,8 @@ class Rule:
     options: Mapping[str, Any] = field(default_factory=dict)
     fixable: bool = False
     needs_now: NeedsNow = NeedsNow.NO
+    #: The event check's cheap "might fire" test (capi_lint.tiers); None: always called.
+    when: Condition | None = None
 
     @property
     def family(self) -> str:
@@ -251,14 +254,18 @@ def rule(
     options: Mapping[str, Any] | None = None,
     fixable: bool = False,
     needs_now: NeedsNow | bool = NeedsNow.NO,
+    when: Condition | None = None,
 ) -> Callable[[Any], Any]:
     """Register the decorated function (or batch class) as rule ``code``.
 
     The docstring is the rule's documentation and must have the sections
     What it does / Why is this bad? / Example / Fix / Source. ``needs_now``
     (see :class:`NeedsNow`; ``True`` means ``YES``) says whether it compares
-    with the reference time.
+    with the reference time. ``when`` (event rules) is the cheap condition
+    under which the check might report (:mod:`capi_lint.tiers`).
     """
+    if when is not None and scope is not Scope.EVENT:
+        raise ValueError(f"rule {code}: only event checks take a condition")
 
     def register(fn: Any) -> Any:
         _add(
@@ -271,6 +278,7 @@ def rule(
             options,
             fixable,
             NeedsNow.YES if needs_now is True else NeedsNow(needs_now or NeedsNow.NO),
+            when,
         )
         return fn
 
@@ -297,6 +305,7 @@ def also(code: str, scope: Scope) -> Callable[[Any], Any]:
             existing.options,
             existing.fixable,
             existing.needs_now,
+            existing.when,
         )
         return fn
 
@@ -318,6 +327,7 @@ def _add(
     options: Mapping[str, Any] | None,
     fixable: bool,
     needs_now: NeedsNow = NeedsNow.NO,
+    when: Condition | None = None,
 ) -> None:
     if not _CODE.match(code):
         raise ValueError(f"bad rule code {code!r}")
@@ -338,6 +348,7 @@ def _add(
         options=dict(options or {}),
         fixable=fixable,
         needs_now=needs_now,
+        when=when,
     )
     _BY_SLUG[slug] = code
 

@@ -16,6 +16,7 @@ from capi_lint.rules._leads import CRM_SOURCE, is_crm_event, says_crm
 from capi_lint.rules._leads import custom_data as leads_custom_data
 from capi_lint.rules._util import describe_type, mask
 from capi_lint.rules.dedup import suspicious_id
+from capi_lint.tiers import Condition
 
 _PURCHASE = "Purchase"
 _APPEND_VALUE = "AppendValue"
@@ -281,7 +282,13 @@ def _number_problem(value: Any) -> tuple[str, str | None] | None:
     return describe_type(value), "send a JSON number"
 
 
-@rule("C004", "numeric-field-not-number", Severity.ERROR, Scope.EVENT)
+@rule(
+    "C004",
+    "numeric-field-not-number",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("type(custom_data) is dict"),
+)
 def numeric_field_not_number(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A numeric `custom_data` field is not a JSON number.
 
