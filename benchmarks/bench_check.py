@@ -157,6 +157,49 @@ def cli(path: str, *extra: str) -> float:
     return time.perf_counter() - start
 
 
+def rule_costs(raw: bytes, top: int = 40) -> None:
+    """µs/event spent in each event rule's precise check (called where its
+    condition holds), timed around each call: a guide to what to migrate next,
+    not a throughput figure (the timing adds its own cost)."""
+    from capi_lint import registry
+    from capi_lint.registry import Scope
+
+    spent: dict[str, int] = {}
+    called: dict[str, int] = {}
+    clock = time.perf_counter_ns
+    originals = {}
+
+    def timed(code: str, fn):  # type: ignore[no-untyped-def]
+        def run(event, ctx):  # type: ignore[no-untyped-def]
+            start = clock()
+            hits = fn(event, ctx)
+            spent[code] = spent.get(code, 0) + clock() - start
+            called[code] = called.get(code, 0) + 1
+            return hits
+
+        return run
+
+    for rule in registry.all_rules():
+        fn = rule.scopes.get(Scope.EVENT)
+        if fn is not None:
+            originals[rule.code] = fn
+            rule.scopes[Scope.EVENT] = timed(rule.code, fn)  # type: ignore[index]
+    try:
+        n = check(raw)
+    finally:
+        for rule in registry.all_rules():
+            if rule.code in originals:
+                rule.scopes[Scope.EVENT] = originals[rule.code]  # type: ignore[index]
+    total = sum(spent.values()) / 1e3 / n
+    print(f"{n} events, {total:.1f} µs/event in precise checks; top {top}:")
+    for code, ns in sorted(spent.items(), key=lambda kv: -kv[1])[:top]:
+        when = registry.get(code).when
+        print(
+            f"  {code}  {ns / 1e3 / n:6.2f} µs/event  called on {called[code] / n:6.1%} of events"
+            f"  {'when=' + when.expr if when else ''}"
+        )
+
+
 def best(fn, raw: bytes, repeat: int) -> tuple[float, int]:
     times = []
     count = 0
@@ -173,7 +216,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cli", action="store_true", help="also time the CLI on a file")
+    parser.add_argument(
+        "--rules", action="store_true", help="only: each event rule's precise-check cost"
+    )
     args = parser.parse_args()
+    if args.rules:
+        rule_costs(traffic.jsonl(args.events))
+        return
 
     raw = traffic.jsonl(args.events)
     findings = capi_lint.check(raw, now=traffic.NOW)
