@@ -23,11 +23,6 @@ from capi_lint.files import DEFAULT_EXCLUDE, FileSelection, Patterns, absolute
 from capi_lint.model import Severity
 from capi_lint.sizes import DEFAULT_MAX_INPUT_SIZE, parse_size
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 CONFIG_FILES = (".capi-lint.toml", "pyproject.toml")
 PII_MODES = ("hashed", "raw")
 #: ``--now clock`` / ``now = "clock"``: the wall clock, read once per run.
@@ -256,6 +251,11 @@ def _tool_table(path: Path) -> dict[str, Any]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # Imported here: a library call with no config file never parses TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
