@@ -14,7 +14,8 @@ jsonschema only by capi_lint.schemas' validator. pycountry is not imported
 either, although examples/website_purchase.json has a hashed ``country`` that
 H010 compares against capi_lint.hashing.country_hashes(): the codes are read
 from pycountry's data file (its import alone cost ~25 ms). The library call
-also leaves out what only a config file (tomllib), a zip-imported package
+also leaves out the command line (click), the fleet HTML report (jinja2), the
+directory walk (pathspec) and what only a config file (tomllib), a zip-imported package
 (importlib.resources) or package metadata (importlib.metadata) needs, and
 parses no rule docstring (registry.RuleDoc: parsed when a doc is shown).
 """
@@ -36,7 +37,14 @@ NOW = "2026-11-20T12:00:00Z"  # as .ci/run
 
 HEAVY = ("httpx", "phonenumbers", "jsonschema", "email_validator", "pycountry")
 #: Not needed by a library call without a config file (see the module docstring).
-NOT_FOR_A_LIBRARY_CALL = ("tomllib", "importlib.resources", "importlib.metadata")
+NOT_FOR_A_LIBRARY_CALL = (
+    "click",
+    "jinja2",
+    "pathspec",
+    "tomllib",
+    "importlib.resources",
+    "importlib.metadata",
+)
 
 MARK = "@@lazy-imports"
 
