@@ -181,7 +181,7 @@ class Engine:
         would build but without deriving the tables again (a reusable Checker
         makes one per call): they are shared, the run state is fresh, and a
         CLOCK reference time is read again."""
-        new = object.__new__(Engine)
+        new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         if self._given is not self.settings:  # a CLOCK: one reading per run
             settings = new.settings = self._given.with_clock_read()
