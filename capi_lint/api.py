@@ -92,14 +92,17 @@ class Checker:
         )
         self.path = path
         # Compile now rather than on the first event: the rule tables, the options.
-        Engine(self.settings)
         self.settings.resolved_options  # noqa: B018 (a cached property, filled once)
+        #: Read-only once built; each call runs a copy with its own run state.
+        self._engine = Engine(self.settings)
+        #: per-file / per-pointer ignores can drop findings (else nothing to apply).
+        self._ignores = bool(self.settings.per_file_ignores or self.settings.per_pointer_ignores)
 
     def check(self, payload: Any, *, path: str | None = None) -> list[Finding]:
         """Findings for one payload, as :func:`check` describes."""
         settings = self.settings
         path = self.path if path is None else path
-        engine = Engine(settings)
+        engine = self._engine.for_next_run()
         if isinstance(payload, str):
             payload = payload.encode("utf-8", "surrogatepass")
         if isinstance(payload, (bytes, bytearray, memoryview)):
@@ -114,7 +117,9 @@ class Checker:
         else:
             payload = _from_sdk(payload)
             result = engine.check_document(loader.from_object(path, payload))
-        return apply_file_ignores(result, settings).findings
+        if self._ignores:
+            result = apply_file_ignores(result, settings)
+        return result.findings
 
 
 #: Default Checkers of :func:`check`, by its arguments; bounded.

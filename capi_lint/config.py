@@ -23,11 +23,6 @@ from capi_lint.files import DEFAULT_EXCLUDE, FileSelection, Patterns, absolute
 from capi_lint.model import Severity
 from capi_lint.sizes import DEFAULT_MAX_INPUT_SIZE, parse_size
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 CONFIG_FILES = (".capi-lint.toml", "pyproject.toml")
 PII_MODES = ("hashed", "raw")
 #: ``--now clock`` / ``now = "clock"``: the wall clock, read once per run.
@@ -103,16 +98,17 @@ class Settings:
         if self.now != CLOCK and all(when != CLOCK for _, when in self.per_file_now):
             return self
         clock = int(time.time())
-        return self._keeping_cache(
-            replace(
-                self,
-                now=clock if self.now == CLOCK else self.now,
-                per_file_now=tuple(
-                    (pattern, clock if when == CLOCK else when)
-                    for pattern, when in self.per_file_now
-                ),
+        # A copy of the fields rather than dataclasses.replace (which runs
+        # __init__ again, ~20x slower): a reusable Checker does this per call.
+        # It keeps resolved_options, which do not depend on the time.
+        other = object.__new__(Settings)
+        other.__dict__.update(self.__dict__)
+        other.__dict__["now"] = clock if self.now == CLOCK else self.now
+        if self.per_file_now:
+            other.__dict__["per_file_now"] = tuple(
+                (pattern, clock if when == CLOCK else when) for pattern, when in self.per_file_now
             )
-        )
+        return other
 
     def _keeping_cache(self, other: Settings) -> Settings:
         """``other`` (these settings at another reference time) with the options
@@ -256,6 +252,11 @@ def _tool_table(path: Path) -> dict[str, Any]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # Imported here: a library call with no config file never parses TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

@@ -139,13 +139,17 @@ def _plan(enabled: frozenset[str]) -> _Plan:
 
 
 class Engine:
+    """Runs the enabled rules over documents. What ``__init__`` derives from the
+    settings is read-only, shared by :meth:`for_next_run`'s copies; the state of
+    one run (what may change while it checks) is set in :meth:`_start_run`."""
+
     def __init__(self, settings: Settings) -> None:
+        #: As given: a CLOCK in it is read again by each :meth:`for_next_run`.
+        self._given = settings
         settings = settings.with_clock_read()
         self.settings = settings
         #: The global reference time (None: none given); see :meth:`now_for`.
         self.now: int | None = settings.now if isinstance(settings.now, int) else None
-        self._now_path: str | None = None
-        self._now_value: int | None = None
         plan = _plan(settings.enabled)
         self._dated = plan.dated
         self._undated = plan.undated
@@ -157,14 +161,33 @@ class Engine:
         self._event_rules = plan.event_rules
         self._batch_rules = plan.batch_rules
         self._reviewing = plan.reviewing
-        self.shared: dict[str, Any] = {}
         self._by_source = plan.by_source
+        self._start_run()
+
+    def _start_run(self) -> None:
+        """The state of one run: everything a check may change goes here."""
+        self.shared: dict[str, Any] = {}
+        self._now_path: str | None = None
+        self._now_value: int | None = None
         #: Optional ``(line, total_lines)`` callback while reading JSON Lines (progress bar).
         self.line_progress: Callable[[int, int], None] | None = None
         #: Set by the runner for a split file: lines of event lines that had findings.
         self.event_lines_found: set[int] | None = None
         #: Event lines seen by the last `check_jsonl` (a split file's index offsets).
         self.event_lines_seen = 0
+
+    def for_next_run(self) -> Engine:
+        """A new Engine for another run with these settings, as ``Engine(settings)``
+        would build but without deriving the tables again (a reusable Checker
+        makes one per call): they are shared, the run state is fresh, and a
+        CLOCK reference time is read again."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        if self._given is not self.settings:  # a CLOCK: one reading per run
+            settings = new.settings = self._given.with_clock_read()
+            new.now = settings.now if isinstance(settings.now, int) else None
+        new._start_run()
+        return new
 
     # ----------------------------------------------------------------- dispatch
 

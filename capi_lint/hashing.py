@@ -15,8 +15,9 @@ Conventions (``rules.md``, "valid hash"; ``requirements.md`` §5.7, §6):
   with or without a *valid* appendix (the param builder passes an MD5 through
   and appends one); with any other suffix they are :attr:`HashKind.NOT_HASH`.
 
-The country and US-state hash sets need ``pycountry``, whose import is slow,
-so they are built on first use (:func:`country_hashes`,
+The country and US-state hash sets need ``pycountry``'s tables (the country
+codes are read from its data file, without its slow import), so they are
+built on first use (:func:`country_hashes`,
 :func:`us_state_hashes`); ``COUNTRY_HASHES`` and ``US_STATE_HASHES`` are also
 available as lazily computed module attributes.
 """
@@ -27,6 +28,7 @@ import enum
 import hashlib
 import re
 from functools import lru_cache
+from pathlib import Path
 
 __all__ = [
     "EMPTY_SHA256",
@@ -36,6 +38,7 @@ __all__ = [
     "HashKind",
     "appendix_part",
     "classify",
+    "country_codes",
     "country_from_hash",
     "country_hashes",
     "hash_part",
@@ -189,9 +192,35 @@ GENDER_HASHES: frozenset[str] = frozenset({sha256_hex("m"), sha256_hex("f")})
 
 @lru_cache(maxsize=1)
 def _country_hash_map() -> dict[str, str]:
-    import pycountry  # slow import: only when a country hash is first checked
+    return {sha256_hex(code.lower()): code.lower() for code in country_codes()}
 
-    return {sha256_hex(c.alpha_2.lower()): c.alpha_2.lower() for c in pycountry.countries}
+
+def country_codes() -> list[str]:
+    """Every ISO 3166-1 alpha-2 code (uppercase), as pycountry lists them.
+
+    Read from pycountry's data file without importing pycountry: its import
+    (its version look-up through importlib.metadata, logging, every database)
+    costs more than the rest of a first ``capi_lint.check`` of an event with a
+    hashed ``country``. ``importlib.util.find_spec`` locates a top-level
+    package without running it. Should pycountry move its data, its API
+    answers instead.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("pycountry")
+    for folder in (spec.submodule_search_locations or ()) if spec else ():
+        try:
+            import orjson
+
+            entries = orjson.loads((Path(folder) / "databases" / "iso3166-1.json").read_bytes())
+            codes = [entry["alpha_2"] for entry in entries["3166-1"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if codes and all(isinstance(code, str) and len(code) == 2 for code in codes):
+            return codes
+    import pycountry
+
+    return [c.alpha_2 for c in pycountry.countries]
 
 
 def country_hashes() -> frozenset[str]:

@@ -137,10 +137,38 @@ DOC_SECTIONS = (
 _REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix", "Source")
 
 
-@dataclass(frozen=True)
 class RuleDoc:
-    summary: str
-    sections: Mapping[str, str]
+    """A rule's documentation: the summary line and the ``## Section`` bodies of
+    its docstring, parsed on first use. A check never reads them, and parsing
+    every rule's docstring at import cost each start-up several milliseconds;
+    ``tests/test_registry.py`` reads every rule's doc, so a malformed one still
+    fails the suite."""
+
+    __slots__ = ("_code", "_parsed", "_text")
+
+    def __init__(self, code: str, text: str) -> None:
+        self._code = code
+        self._text = text
+        self._parsed: tuple[str, Mapping[str, str]] | None = None
+
+    def _doc(self) -> tuple[str, Mapping[str, str]]:
+        parsed = self._parsed
+        if parsed is None:  # threads may both parse: equal results, either kept
+            parsed = self._parsed = _parse_doc_text(self._code, self._text)
+        return parsed
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the docstring has been parsed yet (start-up tests ask)."""
+        return self._parsed is not None
+
+    @property
+    def summary(self) -> str:
+        return self._doc()[0]
+
+    @property
+    def sections(self) -> Mapping[str, str]:
+        return self._doc()[1]
 
     def section(self, name: str) -> str:
         return self.sections.get(name, "")
@@ -152,6 +180,17 @@ class RuleDoc:
             if body:
                 parts += [f"## {name}", body, ""]
         return "\n".join(parts).rstrip() + "\n"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuleDoc):
+            return NotImplemented
+        return self._doc() == other._doc()
+
+    def __hash__(self) -> int:
+        return hash((self.summary, tuple(self.sections.items())))
+
+    def __repr__(self) -> str:
+        return f"RuleDoc({self._code!r}, summary={self.summary!r})"
 
 
 @functools.cache
@@ -211,9 +250,15 @@ _BY_SLUG: dict[str, str] = {}
 
 
 def parse_doc(code: str, text: str | None) -> RuleDoc:
-    """Split a rule docstring into its summary line and ``## Section`` bodies."""
+    """A rule docstring as its summary line and ``## Section`` bodies (split on
+    first use; a missing docstring is refused here)."""
     if not text or not text.strip():
         raise ValueError(f"rule {code} has no doc")
+    return RuleDoc(code, text)
+
+
+def _parse_doc_text(code: str, text: str) -> tuple[str, Mapping[str, str]]:
+    """Split a rule docstring into its summary line and ``## Section`` bodies."""
     text = _SOURCE_KEY.sub(lambda m: SOURCES.get(m.group(1), m.group(0)), _dedent(text))
     lines = text.strip("\n").splitlines()
     summary = lines[0].strip()
@@ -233,7 +278,7 @@ def parse_doc(code: str, text: str | None) -> RuleDoc:
     missing = [s for s in _REQUIRED_SECTIONS if not sections.get(s)]
     if unknown or missing:
         raise ValueError(f"rule {code} doc: unknown sections {sorted(unknown)}, missing {missing}")
-    return RuleDoc(summary=summary, sections=sections)
+    return summary, sections
 
 
 def _dedent(text: str) -> str:

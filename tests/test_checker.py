@@ -102,3 +102,47 @@ def test_calls_share_no_dedup_state() -> None:
     event = website_event(event_id="same")
     assert "D003" not in {f.code for f in checker.check(event)}
     assert "D003" not in {f.code for f in checker.check(event)}
+
+
+def test_a_clock_checker_reads_the_injected_clock_on_each_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The compiled Engine is reused across calls; the clock must not be.
+    import time
+
+    clock = [float(NOW)]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    checker = capi_lint.Checker()
+    event = website_event(event_time=NOW - 8 * 86_400)  # 8 days before NOW
+    assert "E006" in {f.code for f in checker.check(event)}
+    clock[0] = NOW - 7 * 86_400  # now the event is a day old
+    assert "E006" not in {f.code for f in checker.check(event)}
+    clock[0] = NOW
+    assert "E006" in {f.code for f in checker.check(event)}
+
+
+def test_with_clock_read_equals_replace_at_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # with_clock_read copies the fields (faster than dataclasses.replace): same settings.
+    import time
+    from dataclasses import replace
+
+    from capi_lint.config import CLOCK
+
+    monkeypatch.setattr(time, "time", lambda: float(NOW))
+    settings = build_settings(
+        {"ignore": ["E005"], "per-file-now": {"old/*.json": "clock", "x/*.json": NOW - 5}},
+        now="clock",
+    )
+    settings.resolved_options  # noqa: B018 (filled before the copy)
+    read = settings.with_clock_read()
+    expected = replace(
+        settings,
+        now=NOW,
+        per_file_now=tuple(
+            (pattern, NOW if when == CLOCK else when) for pattern, when in settings.per_file_now
+        ),
+    )
+    assert read == expected
+    assert read.now == NOW and [when for _, when in read.per_file_now] == [NOW, NOW - 5]
+    assert settings.now == CLOCK  # the original is untouched
+    assert read.resolved_options is settings.resolved_options

@@ -18,7 +18,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,10 +60,15 @@ def _schema_file(filename: str) -> Traversable:
     file it read, so the five resolve to each other offline, here (registered
     under their file names) and in ``check-jsonschema --schemafile``.
     """
-    packaged = resources.files(__name__).joinpath(filename)
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parent.parent.parent / "schemas" / filename
+    here = Path(__file__).resolve().parent
+    for candidate in (here / filename, here.parent.parent / "schemas" / filename):
+        if candidate.is_file():
+            return candidate
+    # Not on the file system (a zip import): importlib.resources reads it there.
+    # Imported only here: it costs a first check ~7 ms (tempfile, zipfile, ...).
+    from importlib import resources
+
+    return resources.files(__name__).joinpath(filename)
 
 
 @cache

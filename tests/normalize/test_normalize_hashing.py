@@ -176,6 +176,23 @@ def test_country_hashes() -> None:
     assert hashes == hashing.COUNTRY_HASHES  # lazy module attribute
 
 
+def test_country_codes_read_from_pycountry_data_are_pycountrys_list() -> None:
+    import pycountry
+
+    assert hashing.country_codes() == [c.alpha_2 for c in pycountry.countries]
+
+
+def test_country_codes_fall_back_to_pycountry_api_without_its_data_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    import pycountry
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert hashing.country_codes() == [c.alpha_2 for c in pycountry.countries]
+
+
 def test_country_from_hash() -> None:
     assert country_from_hash(sha("us")) == "us"
     assert country_from_hash(sha("us") + ".AQ") == "us"
