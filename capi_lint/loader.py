@@ -838,7 +838,8 @@ def _blocks(
     offset = part.start if part is not None else 0  # where the next line starts
     number = part.first_line if part is not None else 1
     left = part.end - part.start if part is not None else -1  # -1: to the end
-    carry = b""  # the start of a line whose end is not read yet
+    carry: list[bytes] = []  # the start of a line whose end is not read yet, in pieces
+    carried = 0  # its length (joined once, when its end comes: no quadratic copying)
     skipping = False  # inside a line longer than `limit`
     read_to = offset
     while left:
@@ -848,33 +849,39 @@ def _blocks(
         read_to += len(chunk)
         if left > 0:
             left -= len(chunk)
+        end = chunk.find(b"\n")
         if skipping:
-            end = chunk.find(b"\n")
             if end < 0:
                 continue
             yield number, offset, None, False
             number += 1
             offset = read_to - len(chunk) + end + 1
             chunk = chunk[end + 1 :]
+            end = chunk.find(b"\n")
             skipping = False
-        data = carry + chunk if carry else chunk
-        lines = data.split(b"\n")
-        carry = lines.pop()
-        if lines:
+        if end < 0:  # no line ends in this chunk
+            carry.append(chunk)
+            carried += len(chunk)
+        else:
+            data = b"".join([*carry, chunk]) if carry else chunk
+            lines = data.split(b"\n")
+            rest = lines.pop()
             crlf = b"\r" in data
             if len(data) > limit:  # only then can a line be too long
                 yield from _apart(number, offset, lines, limit, crlf)
             else:
                 yield number, offset, lines, crlf
             number += len(lines)
-            offset += len(data) - len(carry)
-        if len(carry) > limit:
-            carry = b""
+            offset += len(data) - len(rest)
+            carry, carried = [rest], len(rest)
+        if carried > limit:
+            carry, carried = [], 0
             skipping = True
     if skipping:
         yield number, offset, None, False
-    elif carry:
-        yield number, offset, [carry], carry.endswith(b"\r")
+    elif carried:
+        last = b"".join(carry)
+        yield number, offset, [last], last.endswith(b"\r")
 
 
 def _apart(

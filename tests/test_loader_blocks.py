@@ -254,3 +254,41 @@ def test_block_path_equals_the_exact_path(texts: list[str], newline: str, size: 
     raw = newline.join(texts).encode("utf-8", "surrogatepass")
     with block_size(size):
         assert seen(raw) == exact(raw)
+
+
+class _Spaces(io.RawIOBase):
+    """``size`` bytes of one line that never fits, then a short line; made as read."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+        self.tail = b'\n{"a":1}\n'
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        if self.left:
+            size = min(len(buffer), self.left)
+            buffer[:size] = b"x" * size
+            self.left -= size
+            return size
+        size = min(len(buffer), len(self.tail))
+        buffer[:size], self.tail = self.tail[:size], self.tail[size:]
+        return size
+
+
+def test_a_line_past_the_limit_is_read_past_in_bounded_memory() -> None:
+    import tracemalloc
+
+    stream = io.BufferedReader(_Spaces(40 << 20), buffer_size=1 << 16)
+    tracemalloc.start()
+    try:
+        docs = list(loader.iter_jsonl("-", stream, limit=1 << 20))
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [(d.first_line, d.parsed, [p.code for p in d.problems]) for d in docs] == [
+        (1, False, ["S011"]),
+        (2, True, []),
+    ]
+    assert peak < 4 << 20  # the limit and a few blocks, not the 40 MB line
