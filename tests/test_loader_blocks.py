@@ -248,7 +248,7 @@ lines = st.one_of(
 @given(
     st.lists(lines, max_size=40),
     st.sampled_from(["\n", "\r\n"]),
-    st.sampled_from([1 << 18, 64, 7]),
+    st.sampled_from([1 << 16, 64, 7]),
 )
 def test_block_path_equals_the_exact_path(texts: list[str], newline: str, size: int) -> None:
     raw = newline.join(texts).encode("utf-8", "surrogatepass")
