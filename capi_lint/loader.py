@@ -764,7 +764,7 @@ def _clean_group(docs: list[Document]) -> bool:
     the text and written back (unless the text escapes one as \\u003a), so
     equal colon counts mean no object lost a repeated key (a line never has
     fewer colons than its values written back); and an integer past 64 bits
-    reads as a float >= 1e19, which orjson writes as `<digit>e+`.
+    reads as a float of magnitude >= 9.2e18, which orjson writes as `<digit>e+`.
     """
     try:
         dumped = orjson.dumps([doc.root for doc in docs])
@@ -833,8 +833,9 @@ def _blocks(
     """The lines of ``raw`` a block at a time: (the first line's 1-based number,
     its byte offset, the lines without their newlines, whether any may end in
     `\\r`). ``None`` instead of lines is one line longer than ``limit``: it is
-    read past a block at a time, never held whole. Memory stays under
-    ``limit`` plus two blocks, whatever the file holds.
+    read past a block at a time, never held whole. Memory stays under about
+    twice ``limit`` plus a few blocks (a long line's text and its split copy),
+    whatever the file holds.
     """
     handle: Any = io.BytesIO(raw) if isinstance(raw, (bytes, bytearray)) else raw
     offset = part.start if part is not None else 0  # where the next line starts
