@@ -307,35 +307,38 @@ class Engine:
             except (OSError, ValueError):  # stdin read on (no file behind it): no share
                 tick = where = total = None
         found_lines = self.event_lines_found
+        document_checks = self._document_checks
+        pending: list[_Pending] = []  # reused: most lines have nothing to report
         for doc in loader.iter_jsonl(path, raw, part, self.settings.max_input_size):
             if tick is not None and total is not None:  # both set, or neither
                 tick(doc.first_line if where is None else where(), total)
-            pending: list[_Pending] = []
-            if doc.parsed:
-                if isinstance(doc.root, dict) and (
-                    "event_name" in doc.root or "event_time" in doc.root
-                ):
-                    ctx.kind = env_mod.EVENT
-                    ctx.text = doc.text
-                    self._run_document_checks(doc.root, ctx, pending)
-                    self._check_event(doc.root, (), event_lines, ctx, pending, event_batch)
-                    if pending and found_lines is not None:
-                        found_lines.add(doc.first_line)
-                    event_lines += 1
-                    result.events += 1
-                else:
-                    request_lines += 1
-                    count = self._run_document(doc, pending)
-                    result.events += count
-                    if request_stats and isinstance(doc.root, dict):
-                        envelope = env_mod.read(doc.root)
-                        for event in envelope.events:
-                            if isinstance(event, dict):
-                                for _rule, state in request_stats:
-                                    state.feed(request_events, event)
-                                request_events += 1
-            self._add_problems(result, doc.problems, doc.line_index)
-            self._locate(result, doc, pending)
+            root = doc.root
+            if type(root) is dict and ("event_name" in root or "event_time" in root):
+                ctx.kind = env_mod.EVENT
+                ctx.text = doc.text
+                if document_checks:
+                    self._run_document_checks(root, ctx, pending)
+                self._check_event(root, (), event_lines, ctx, pending, event_batch)
+                if pending and found_lines is not None:
+                    found_lines.add(doc.first_line)
+                event_lines += 1
+                result.events += 1
+            elif doc.parsed:
+                request_lines += 1
+                count = self._run_document(doc, pending)
+                result.events += count
+                if request_stats and isinstance(root, dict):
+                    envelope = env_mod.read(root)
+                    for event in envelope.events:
+                        if isinstance(event, dict):
+                            for _rule, state in request_stats:
+                                state.feed(request_events, event)
+                            request_events += 1
+            if doc.problems:
+                self._add_problems(result, doc.problems, doc.line_index)
+            if pending:
+                self._locate(result, doc, pending)
+                pending = []
         self.event_lines_seen = event_lines
         if event_lines:
             self._finish_batch(event_batch, (), result)
