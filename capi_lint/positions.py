@@ -229,9 +229,16 @@ def _brackets_between(text: str, start: int, end: int) -> str | None:
     """The unmatched brackets of ``text[start:end]`` (``start`` outside any
     string, the text strict JSON): closers first, then openers; None when
     ``end`` is inside a string."""
-    left = _NOT_BRACKET.sub("", _STRING.sub("", text[start:end]))
-    if '"' in left:  # a string opened and not closed before end
-        return None
+    segment = text[start:end]
+    if "\\" in segment:  # escaped quotes, maybe: strings cut out as the grammar says
+        left = _NOT_BRACKET.sub("", _STRING.sub("", segment))
+        if '"' in left:  # a string opened and not closed before end
+            return None
+    else:  # every quote opens or closes a string: what lies outside is every other piece
+        pieces = segment.split('"')
+        if not len(pieces) % 2:  # an odd number of quotes: end is inside a string
+            return None
+        left = _NOT_BRACKET.sub("", "".join(pieces[::2]))
     return _reduce(left)
 
 
