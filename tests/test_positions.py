@@ -290,7 +290,7 @@ def _texts(draw_ws: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 def test_find_walk_matches_the_full_scan(text: str) -> None:
     reference = Locator(text)
     repeated = bool(reference.scan.duplicates)
-    pointers = _pointers(reference.scan.offsets) + [("k",), ("a/b", "k"), (0, "k", "k")]
+    pointers = [*_pointers(reference.scan.offsets), ("k",), ("a/b", "k"), (0, "k", "k")]
     for parts in pointers:
         walked = Locator(text)
         assert walked.offset_of(parts) == reference.offset_of(parts), (text, parts)
