@@ -9,7 +9,8 @@ fast path do not report either).
 A pointer is located by walking only the containers along it. In strict JSON
 (what orjson reads) an object member is found with ``str.find`` and checked to
 sit directly in its object by the brackets left between them once strings are
-cut out (``re.sub``, ``str.replace``: all at C speed, nothing decoded); arrays,
+cut out (``str.split`` on quotes, or a regex where backslashes are, then
+``str.replace`` of matched pairs: all at C speed, nothing decoded); arrays,
 and objects in other text, skip their siblings with json's C scanner. Whenever
 the walk is unsure (a repeated key on the way, an escaped key, text it cannot
 read) the full scan decides, so all give the same offsets.
