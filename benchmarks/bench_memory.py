@@ -1,6 +1,7 @@
 """Peak RSS of `capi-lint check` on JSON Lines files of growing size.
 
     python benchmarks/bench_memory.py [--sizes-mb 10 200]   (the issue's target: 10 1000)
+    python benchmarks/bench_memory.py --sizes-mb 4 45 --format json   (5k and 50k events)
 
 Each size gets a file of seeded, realistic traffic (benchmarks/traffic.py) and
 one run of the real command in a fresh process; the child's peak RSS is read
@@ -67,10 +68,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes-mb", type=int, nargs="+", default=[10, 200])
     parser.add_argument(
+        "--format", default="", help="report format (default: the CLI's, text), e.g. json, sarif"
+    )
+    parser.add_argument(
         "--ignore", default="", help="rule codes to disable, e.g. D,B,H009 (the cross-event rules)"
     )
     args = parser.parse_args()
     extra = ["--ignore", args.ignore] if args.ignore else []
+    if args.format:
+        extra += ["--format", args.format]
     with tempfile.TemporaryDirectory() as tmp:
         base = None
         for size in args.sizes_mb:

@@ -174,16 +174,34 @@ def resolve_severity(
     return override or hit_severity or rule_severity
 
 
+#: Entries a Selection's sharing tables hold before they start afresh.
+SHARED_MAX = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class Selection:
     """The run's choice of codes and severities, applied to every hit in one place.
 
     Built from ``Settings.enabled`` and ``Settings.severity``; the engine
     (check) and the cross-check both turn their hits into findings here.
+
+    A long file can hold hundreds of thousands of findings, and most repeat a
+    pointer, a message, a fix or a column of an earlier one: the findings a
+    Selection builds share one object for each such value (bounded tables,
+    owned by the run, so they go with it), and a repeated pointer is not
+    formatted again.
     """
 
     enabled: frozenset[str]
     overrides: Mapping[str, Severity] = field(default_factory=dict)
+    #: Pointer parts -> their RFC 6901 text (parts are str keys and int indexes).
+    _pointers: dict[PointerParts, str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    #: Messages and fixes, each to the first equal one seen.
+    _texts: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: Line and column numbers past the ones Python shares itself (256).
+    _numbers: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def selects(self, code: str) -> bool:
         return code in self.enabled
@@ -202,20 +220,41 @@ class Selection:
         column: int | None = None,
     ) -> Finding:
         """``hit`` of ``rule`` at the absolute pointer ``parts`` of ``path``."""
+        pointer = self._pointers.get(parts)
+        if pointer is None:
+            pointer = _remember(self._pointers, parts, format_pointer(parts))
+        texts = self._texts
+        message = texts.get(hit.message) or _remember(texts, hit.message, hit.message)
+        fix = hit.fix
+        if fix is not None:
+            fix = texts.get(fix) or _remember(texts, fix, fix)
+        numbers = self._numbers
+        if line is not None and line > 256:
+            line = numbers.get(line) or _remember(numbers, line, line)
+        if column is not None and column > 256:
+            column = numbers.get(column) or _remember(numbers, column, column)
         return Finding(
             code=rule.code,
             slug=rule.slug,
             severity=self.severity(rule, hit.severity),
-            message=hit.message,
+            message=message,
             path=path,
-            pointer=format_pointer(parts),
+            pointer=pointer,
             line=line,
             column=column,
             event_index=index,
-            fix=hit.fix,
+            fix=fix,
             doc_url=rule.doc_url,
             extra=dict(hit.extra) if hit.extra else NO_EXTRA,
         )
+
+
+def _remember(table: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Put ``value`` in the bounded ``table`` under ``key``; return it."""
+    if len(table) >= SHARED_MAX:
+        table.clear()
+    table[key] = value
+    return value
 
 
 # --------------------------------------------------------------------------- results

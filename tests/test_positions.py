@@ -251,3 +251,79 @@ def test_pointer_walk_matches_the_full_scan(value, indent, ascii_only) -> None:
 )
 def test_pointer_walk_matches_the_full_scan_on_odd_text(text: str) -> None:
     _same_as_full_scan(text)
+
+
+# The find-based walk in strict JSON: keys met as values, inside strings, deeper
+# down, in sibling objects, or repeated. Objects are written from lists of
+# pairs, so a key may repeat; a small alphabet makes every collision likely.
+
+_near_keys = st.sampled_from(["k", "a", "a/b", "", "ka", " k"])
+_near_strings = st.text(alphabet='ka"\\:{}[],/ \n', max_size=6)
+
+
+def _texts(draw_ws: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    leaves = st.one_of(
+        st.integers(-5, 5).map(str),
+        st.sampled_from(["true", "null", "1.5e3"]),
+        _near_strings.map(json.dumps),
+        _near_keys.map(json.dumps),
+    )
+
+    def containers(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        members = st.lists(
+            st.tuples(_near_keys.map(json.dumps), draw_ws, inner, draw_ws), max_size=4
+        )
+        return st.one_of(
+            st.lists(st.tuples(inner, draw_ws), max_size=4).map(
+                lambda items: "[" + ",".join(v + w for v, w in items) + "]"
+            ),
+            members.map(
+                lambda pairs: "{" + ",".join(f"{k}{w1}:{w2}{v}" for k, w1, v, w2 in pairs) + "}"
+            ),
+        )
+
+    return st.recursive(leaves, containers, max_leaves=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts(st.sampled_from(["", " ", "\n  "])))
+def test_find_walk_matches_the_full_scan(text: str) -> None:
+    reference = Locator(text)
+    repeated = bool(reference.scan.duplicates)
+    pointers = [*_pointers(reference.scan.offsets), ("k",), ("a/b", "k"), (0, "k", "k")]
+    for parts in pointers:
+        walked = Locator(text)
+        assert walked.offset_of(parts) == reference.offset_of(parts), (text, parts)
+        # Without a repeated key the walk alone answers, never the full scan.
+        assert walked._scan is None or repeated, (text, parts)
+
+
+def test_find_walk_is_taken_in_strict_json() -> None:
+    """The case the walk is for: a member found by str.find, not by the scanner."""
+    text = '{"a": {"k": "\\"k\\": 1", "b": [{"k": 2}]}, "k": {"k": "k"}, "z": 3}'
+    located = Locator(text)
+    assert located.offset_of(("k", "k")) == text.index('"k"}')
+    assert located._members == {}  # no container decoded member by member
+    assert located._scan is None
+    assert located.offset_of(("a", "k")) == text.index('"\\"k')
+    assert located.offset_of(("a", "b", 0, "k")) == text.index("2}")
+    assert located.offset_of(("z",)) == text.index("3}")
+    assert located.offset_of(("missing",)) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"k": 1, "a": {"k": 2}, "k": 3}',  # repeated after a deeper namesake
+        '{"a": "k", "k": {"k": 1}, "b": [{"k": 0}], "k": 2}',
+        '{"\\u006b": 1, "k": 2}',  # an escaped namesake: the scanner's walk decides
+        '{"a\\/b": 1, "a/b": 2}',
+        '{"k": 1} ',
+        '{"k": NaN, "a": 1}',  # not strict JSON
+        '{"a": [1, 2}, "k": 1}',
+    ],
+)
+def test_find_walk_on_repeated_and_escaped_keys(text: str) -> None:
+    reference = Locator(text)
+    for parts in [*_pointers(reference.scan.offsets), ("k",), ("k", "k"), ("a/b",)]:
+        assert Locator(text).offset_of(parts) == reference.offset_of(parts), (text, parts)
