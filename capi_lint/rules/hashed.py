@@ -1141,8 +1141,26 @@ _URL_HINT = re.compile(
 )
 
 
+def _url_may_hint(url: str) -> bool:
+    """Cheap pre-test before ``_URL_HINT`` (whose case-insensitive alternation is
+    slow): true for every URL whose query or fragment can hold what H013 reports,
+    since that needs an `@`, a `%` (`%40`, `%2B`, an encoded name), a `+`, or a
+    member name that says phone (in ASCII letters)."""
+    if "@" in url or "%" in url or "+" in url:
+        return True
+    low = url.lower()
+    return (
+        "ph" in low
+        or "tel" in low
+        or "cell" in low
+        or "mobile" in low
+        or "msisdn" in low
+        or "whatsapp" in low
+    )
+
+
 def _url_contacts(path: tuple[Any, ...], url: str) -> list[Hit] | None:
-    if "=" not in url or _URL_HINT.search(url) is None:
+    if "=" not in url or not _url_may_hint(url) or _URL_HINT.search(url) is None:
         return None
     try:
         parts = urlsplit(url.strip())
@@ -1162,33 +1180,63 @@ def _url_contacts(path: tuple[Any, ...], url: str) -> list[Hit] | None:
     return hits
 
 
-#: In the repr of a container, what :func:`may_be_contact` looks for in any of its
-#: values or member names: an `@`, a `+`, or a name that says phone (every name
-#: `names_phone` accepts contains one of these, in some case).
-_REPR_HINT = re.compile(r"[@+]|ph|tel|cell|msisdn|whatsapp|mobile", re.IGNORECASE)
+#: Member names ``names_phone`` rejected, so that a dict's keys are cleared at C
+#: speed (``issuperset``); bounded, since names come from the input.
+_NOT_PHONE: set[str] = set()
+_NOT_PHONE_MAX = 4096
+
+
+def _phone_key(node: dict[str, Any]) -> bool:
+    """Some key of ``node`` says phone (names_phone); the others are remembered."""
+    for key in node:
+        if key not in _NOT_PHONE:
+            if names_phone(key):
+                return True
+            if type(key) is str and len(_NOT_PHONE) < _NOT_PHONE_MAX:
+                _NOT_PHONE.add(key)
+    return False
+
+
+def _container_may_hold(value: dict[str, Any] | list[Any]) -> bool:
+    """A string in ``value`` holds an `@` or a `+`, or one of its member names
+    says phone: what :func:`may_be_contact` needs before H013's walk looks closer.
+    Past the walk's node bound it answers True and lets the walk decide."""
+    stack: list[Any] = [value]
+    budget = _MAX_NODES
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return True
+        node = stack.pop()
+        if type(node) is dict:
+            if not _NOT_PHONE.issuperset(node) and _phone_key(node):
+                return True
+            node = node.values()
+        for item in node:
+            kind = type(item)
+            if kind is str:
+                if "@" in item or "+" in item:
+                    return True
+            elif kind is dict or kind is list:
+                stack.append(item)
+    return False
 
 
 def _may_hold_contact(event: dict[str, Any]) -> bool:
-    """H013's condition: what its walk would look at holds an `@`, a `+`, a
-    phone-like member name, or (URL keys) a URL hint. Containers are tested on
-    their repr, at C speed."""
+    """H013's condition: outside ``user_data``, a member name says phone, a string
+    holds an `@` or a `+`, or a URL key's value has a query and may hold a hint.
+    No call per value: most events are cleared by C-speed tests."""
+    if not _NOT_PHONE.issuperset(event) and _phone_key(event):
+        return True
     for key, value in event.items():
-        if key == "user_data" or value is None:
-            continue
         kind = type(value)
-        if kind is dict or kind is list:
-            if names_phone(key):
+        if kind is str:
+            if key in _URL_KEYS:
+                if "=" in value and _url_may_hint(value):
+                    return True
+            elif ("@" in value or "+" in value) and key != "user_data":
                 return True
-            try:
-                text = repr(value)
-            except (RecursionError, ValueError):  # deep nesting; an int past str()'s limit
-                return True
-            if _REPR_HINT.search(text) is not None:
-                return True
-        elif key in _URL_KEYS and kind is str:
-            if "=" in value and _URL_HINT.search(value) is not None:
-                return True
-        elif may_be_contact(key, value):
+        elif (kind is dict or kind is list) and key != "user_data" and _container_may_hold(value):
             return True
     return False
 
