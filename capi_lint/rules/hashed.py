@@ -1212,6 +1212,15 @@ def _container_may_hold(value: dict[str, Any] | list[Any]) -> bool:
             if not _NOT_PHONE.issuperset(node) and _phone_key(node):
                 return True
             node = node.values()
+        elif node and type(node[0]) is str:
+            try:  # a list of strings (ids, extinfo): one C-speed join, no loop
+                text = "".join(node)
+            except TypeError:  # mixed after all: the loop below
+                pass
+            else:
+                if "@" in text or "+" in text:
+                    return True
+                continue
         for item in node:
             kind = type(item)
             if kind is str:

@@ -156,6 +156,9 @@ def test_deep_and_wide_custom_data_is_bounded() -> None:
         ({"PHONE": ["0151 1234567"]}, "PHONE/0"),
         # a `+` number in a list in a list
         ({"custom_data": {"x": [["+44 20 7946 0958"]]}}, "x/0/0"),
+        # lists of strings are joined, mixed lists walked
+        ({"custom_data": {"x": ["sku-1", "ann@example.com"]}}, "x/1"),
+        ({"custom_data": {"x": ["sku-1", 2, "+44 20 7946 0958"]}}, "x/2"),
     ],
 )
 def test_the_cheap_condition_lets_through_what_the_walk_finds(extra: dict, pointer: str) -> None:
