@@ -42,7 +42,6 @@ from collections.abc import Callable
 from ..hashing import HashKind, classify, sha256_hex
 from ._text import as_text
 from .dates import normalize_day, normalize_dob, normalize_month, normalize_year
-from .email import normalize_email
 from .errors import REASONS, NormalizationError, NormalizationTypeError
 from .external_id import normalize_external_id
 from .gender import normalize_gender
@@ -54,7 +53,6 @@ from .location import (
     normalize_zip,
 )
 from .names import normalize_first5, normalize_initial, normalize_name
-from .phone import normalize_phone
 
 __all__ = [
     "FIELDS",
@@ -71,9 +69,25 @@ __all__ = [
 # field -> (normaliser(text, region, field), accepts int)
 _Normaliser = Callable[[str, "str | None", str], str]
 
+
+# Imported on first use: email_validator compiles its grammar and phonenumbers
+# loads its metadata on import (~40 ms each), and a run whose raw values hold
+# no email (or no phone) should not pay for it.
+def _email(text: str, region: str | None, field: str) -> str:
+    from .email import normalize_email
+
+    return normalize_email(text, field)
+
+
+def _phone(text: str, region: str | None, field: str) -> str:
+    from .phone import normalize_phone
+
+    return normalize_phone(text, region, field)
+
+
 _DISPATCH: dict[str, tuple[_Normaliser, bool]] = {
-    "em": (lambda t, r, f: normalize_email(t, f), False),
-    "ph": (normalize_phone, True),
+    "em": (_email, False),
+    "ph": (_phone, True),
     "fn": (lambda t, r, f: normalize_name(t, f), False),
     "ln": (lambda t, r, f: normalize_name(t, f), False),
     "f5first": (lambda t, r, f: normalize_first5(t, f), False),

@@ -37,7 +37,13 @@ from capi_lint.hashing import (
 from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
-from capi_lint.rules._contact import contact_kind, is_email, is_intl_phone, may_be_contact
+from capi_lint.rules._contact import (
+    contact_kind,
+    is_email,
+    is_intl_phone,
+    may_be_contact,
+    names_phone,
+)
 from capi_lint.rules._userdata import (
     Elem,
     analyse,
@@ -47,6 +53,7 @@ from capi_lint.rules._userdata import (
     raw_only_digest,
 )
 from capi_lint.rules._util import mask
+from capi_lint.tiers import Condition
 
 NOT_HASH = HashKind.NOT_HASH
 UPPER = HashKind.UPPERCASE_SHA256
@@ -81,6 +88,17 @@ def _hashed_mode(ctx: Context) -> bool:
     return ctx.settings.pii != "raw"
 
 
+# Conditions (the engine's cheap tier, capi_lint/tiers.py). Each reads the flags
+# of the per-event user_data walk (``analyse``, shared with the U and N rules and
+# memoised per event) that its check returns early on; all are false on clean,
+# hashed traffic. ``_u`` is a local of the condition (walrus), not a shared name.
+_ANALYSE = {"_analyse": analyse}
+#: ``_hashed_mode`` spelled inline: no call in the generated tier.
+_HASHED = 'ctx.settings.pii != "raw"'
+_ODD_OR_EXT_ODD = Condition("(_u := _analyse(event, ctx)).odd or _u.ext_odd", names=_ANALYSE)
+_SPECIAL = Condition("_analyse(event, ctx).special", names=_ANALYSE)
+
+
 def _hash_fix(key: str) -> str:
     return (
         f"normalise the {FIELD_NAMES.get(key, key)} as Meta documents and send the lowercase "
@@ -113,7 +131,14 @@ def _describe_raw(key: str, value: str) -> tuple[str, str]:
     return f"a plain (unhashed) {FIELD_NAMES.get(key, key)}", _hash_fix(key)
 
 
-@rule("H001", "unhashed-value", Severity.ERROR, Scope.EVENT, fixable=True)
+@rule(
+    "H001",
+    "unhashed-value",
+    Severity.ERROR,
+    Scope.EVENT,
+    fixable=True,
+    when=Condition(f"_analyse(event, ctx).has_raw and {_HASHED}", names=_ANALYSE),
+)
 def unhashed_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed field holds a raw value instead of a SHA-256 hash.
 
@@ -246,7 +271,7 @@ def _odd_elements(ud: Any, ctx: Context, with_external_id: bool = True) -> list[
     return out
 
 
-@rule("H002", "uppercase-hash", Severity.WARNING, Scope.EVENT, fixable=True)
+@rule("H002", "uppercase-hash", Severity.WARNING, Scope.EVENT, fixable=True, when=_ODD_OR_EXT_ODD)
 def uppercase_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A SHA-256 hash is written in uppercase hex.
 
@@ -291,7 +316,13 @@ def uppercase_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return hits
 
 
-@rule("H003", "wrong-digest-length", Severity.ERROR, Scope.EVENT)
+@rule(
+    "H003",
+    "wrong-digest-length",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(f"_analyse(event, ctx).odd and {_HASHED}", names=_ANALYSE),
+)
 def wrong_digest_length(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed field holds an MD5, SHA-1 or SHA-512 digest.
 
@@ -352,7 +383,7 @@ def _part(value: str) -> str:
     return value[:64].lower()
 
 
-@rule("H004", "empty-string-hash", Severity.ERROR, Scope.EVENT)
+@rule("H004", "empty-string-hash", Severity.ERROR, Scope.EVENT, when=_SPECIAL)
 def empty_string_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed value is the SHA-256 of the empty string.
 
@@ -426,7 +457,7 @@ def _placeholder(key: str, value: str) -> str | None:
     return text
 
 
-@rule("H005", "placeholder-hash", Severity.WARNING, Scope.EVENT)
+@rule("H005", "placeholder-hash", Severity.WARNING, Scope.EVENT, when=_SPECIAL)
 def placeholder_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed value is the hash of a placeholder such as `null` or `undefined`.
 
@@ -478,7 +509,26 @@ def placeholder_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 # --------------------------------------------------------------------------- H006, H007
 
 
-@rule("H006", "hash-in-raw-only-field", Severity.ERROR, Scope.EVENT)
+def _hex_head(long_raw: list[tuple[str, str]]) -> bool:
+    """Some never-hash value starts with 32 alphanumerics (hex digits are; user
+    agents, IPs and cookies fail within a few characters). A loop, not any(): no
+    generator per event on the hot path."""
+    for _key, value in long_raw:  # noqa: SIM110
+        if value[:32].isalnum():
+            return True
+    return False
+
+
+@rule(
+    "H006",
+    "hash-in-raw-only-field",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "(_u := _analyse(event, ctx)).long_raw and _hex_head(_u.long_raw)",
+        names={**_ANALYSE, "_hex_head": _hex_head},
+    ),
+)
 def hash_in_raw_only_field(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A never-hash key holds a hex digest.
 
@@ -527,7 +577,13 @@ def hash_in_raw_only_field(event: dict[str, Any], ctx: Context) -> list[Hit] | N
     return hits
 
 
-@rule("H007", "external-id-unhashed", Severity.INFO, Scope.EVENT)
+@rule(
+    "H007",
+    "external-id-unhashed",
+    Severity.INFO,
+    Scope.EVENT,
+    when=Condition(f"_analyse(event, ctx).ext_odd and {_HASHED}", names=_ANALYSE),
+)
 def external_id_unhashed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`external_id` is sent unhashed.
 
@@ -578,7 +634,27 @@ def external_id_unhashed(event: dict[str, Any], ctx: Context) -> list[Hit] | Non
 _APPENDIX_HELP = "a parameter-builder appendix is 2 or 8 base64url characters"
 
 
-@rule("H008", "unknown-appendix", Severity.WARNING, Scope.EVENT)
+def _five_segment_cookie(user_data: Any) -> bool:
+    """``user_data`` holds an fbc or fbp of five dot-separated segments."""
+    if type(user_data) is not dict:
+        return False
+    for key in ("fbc", "fbp"):
+        cookie = user_data.get(key)
+        if type(cookie) is str and cookie.count(".") == 4:
+            return True
+    return False
+
+
+@rule(
+    "H008",
+    "unknown-appendix",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition(
+        "(_u := _analyse(event, ctx)).odd or _u.ext_odd or _five(user_data)",
+        names={**_ANALYSE, "_five": _five_segment_cookie},
+    ),
+)
 def unknown_appendix(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A value ends in a suffix that is not a parameter-builder appendix.
 
@@ -780,12 +856,40 @@ _VALUE_SETS: dict[str, tuple[str, Callable[[], frozenset[str]]]] = {
 }
 
 
+def _not_all_in(value: Any, allowed: frozenset[str]) -> bool:
+    """A string of ``value`` (a string or a list's items) is not in ``allowed``."""
+    if type(value) is str:
+        return value not in allowed
+    if type(value) is list:
+        for item in value:
+            if type(item) is str and item not in allowed:
+                return True
+    return False
+
+
+def _outside_value_set(user_data: Any, ctx: Context) -> bool:
+    """H010's condition: a `ge` or `country` that is not an allowed hash, or any
+    `st` when `check-us-states` is on. Reads user_data directly (no walk)."""
+    if type(user_data) is not dict:
+        return False
+    ge = user_data.get("ge")
+    if ge is not None and _not_all_in(ge, GENDER_HASHES):
+        return True
+    country = user_data.get("country")
+    if country is not None and _not_all_in(country, country_hashes()):
+        return True
+    return user_data.get("st") is not None and bool(ctx.option("H010", "check-us-states"))
+
+
 @rule(
     "H010",
     "hash-outside-value-set",
     Severity.WARNING,
     Scope.EVENT,
     options={"check-us-states": False},
+    when=Condition(
+        f"{_HASHED} and _outside(user_data, ctx)", names={"_outside": _outside_value_set}
+    ),
 )
 def hash_outside_value_set(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed `ge` or `country` is not the hash of any allowed value.
@@ -872,7 +976,13 @@ _VALUE_FIX = {
 # --------------------------------------------------------------------------- H011
 
 
-@rule("H011", "pii-in-external-id", Severity.WARNING, Scope.EVENT)
+@rule(
+    "H011",
+    "pii-in-external-id",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("_analyse(event, ctx).ext_raw", names=_ANALYSE),
+)
 def pii_in_external_id(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`external_id` is a plain email address or phone number.
 
@@ -930,7 +1040,13 @@ def pii_in_external_id(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 # --------------------------------------------------------------------------- H012
 
 
-@rule("H012", "hash-in-raw-mode", Severity.WARNING, Scope.EVENT)
+@rule(
+    "H012",
+    "hash-in-raw-mode",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition('ctx.settings.pii == "raw"'),
+)
 def hash_in_raw_mode(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """In `--pii raw` mode, a hashed field already holds a digest.
 
@@ -1027,8 +1143,26 @@ _URL_HINT = re.compile(
 )
 
 
+def _url_may_hint(url: str) -> bool:
+    """Cheap pre-test before ``_URL_HINT`` (whose case-insensitive alternation is
+    slow): true for every URL whose query or fragment can hold what H013 reports,
+    since that needs an `@`, a `%` (`%40`, `%2B`, an encoded name), a `+`, or a
+    member name that says phone (in ASCII letters)."""
+    if "@" in url or "%" in url or "+" in url:
+        return True
+    low = url.lower()
+    return (
+        "ph" in low
+        or "tel" in low
+        or "cell" in low
+        or "mobile" in low
+        or "msisdn" in low
+        or "whatsapp" in low
+    )
+
+
 def _url_contacts(path: tuple[Any, ...], url: str) -> list[Hit] | None:
-    if "=" not in url or _URL_HINT.search(url) is None:
+    if "=" not in url or not _url_may_hint(url) or _URL_HINT.search(url) is None:
         return None
     try:
         parts = urlsplit(url.strip())
@@ -1048,7 +1182,83 @@ def _url_contacts(path: tuple[Any, ...], url: str) -> list[Hit] | None:
     return hits
 
 
-@rule("H013", "contact-data-outside-user-data", Severity.WARNING, Scope.EVENT)
+#: Member names ``names_phone`` rejected, so that a dict's keys are cleared at C
+#: speed (``issuperset``); bounded, since names come from the input.
+_NOT_PHONE: set[str] = set()
+_NOT_PHONE_MAX = 4096
+
+
+def _phone_key(node: dict[str, Any]) -> bool:
+    """Some key of ``node`` says phone (names_phone); the others are remembered."""
+    for key in node:
+        if key not in _NOT_PHONE:
+            if names_phone(key):
+                return True
+            if type(key) is str and len(_NOT_PHONE) < _NOT_PHONE_MAX:
+                _NOT_PHONE.add(key)
+    return False
+
+
+def _container_may_hold(value: dict[str, Any] | list[Any]) -> bool:
+    """A string in ``value`` holds an `@` or a `+`, or one of its member names
+    says phone: what :func:`may_be_contact` needs before H013's walk looks closer.
+    Past the walk's node bound it answers True and lets the walk decide."""
+    stack: list[Any] = [value]
+    budget = _MAX_NODES
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return True
+        node = stack.pop()
+        if type(node) is dict:
+            if not _NOT_PHONE.issuperset(node) and _phone_key(node):
+                return True
+            node = node.values()
+        elif node and type(node[0]) is str:
+            try:  # a list of strings (ids, extinfo): one C-speed join, no loop
+                text = "".join(node)
+            except TypeError:  # mixed after all: the loop below
+                pass
+            else:
+                if "@" in text or "+" in text:
+                    return True
+                continue
+        for item in node:
+            kind = type(item)
+            if kind is str:
+                if "@" in item or "+" in item:
+                    return True
+            elif kind is dict or kind is list:
+                stack.append(item)
+    return False
+
+
+def _may_hold_contact(event: dict[str, Any]) -> bool:
+    """H013's condition: outside ``user_data``, a member name says phone, a string
+    holds an `@` or a `+`, or a URL key's value has a query and may hold a hint.
+    No call per value: most events are cleared by C-speed tests."""
+    if not _NOT_PHONE.issuperset(event) and _phone_key(event):
+        return True
+    for key, value in event.items():
+        kind = type(value)
+        if kind is str:
+            if key in _URL_KEYS:
+                if "=" in value and _url_may_hint(value):
+                    return True
+            elif ("@" in value or "+" in value) and key != "user_data":
+                return True
+        elif (kind is dict or kind is list) and key != "user_data" and _container_may_hold(value):
+            return True
+    return False
+
+
+@rule(
+    "H013",
+    "contact-data-outside-user-data",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("_may_hold_contact(event)", names={"_may_hold_contact": _may_hold_contact}),
+)
 def contact_data_outside_user_data(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A plain email address or phone number is sent outside `user_data`.
 

@@ -24,6 +24,7 @@ from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, rule
 from capi_lint.rules._userdata import analyse, is_digest, label, normalise, us_context
 from capi_lint.rules._util import mask, reference_time
+from capi_lint.tiers import Condition
 
 _NFC_FIELDS = frozenset({"fn", "ln", "ct", "st", "em", "f5first", "f5last"})
 _NAME_LIKE = frozenset({"fn", "ln", "f5first", "f5last", "fi", "ct"})
@@ -373,8 +374,23 @@ def _get(ud: Any, ctx: Context, code: str) -> list[Hit] | None:
 
 # --------------------------------------------------------------------------- rules
 
+#: Every N rule judges raw values only: it might report only when some hashed
+#: field holds a value that is no digest (``UserData.has_raw``, false on
+#: hashed traffic). ``analyse`` is the per-event walk the U and H rules share.
+_HAS_RAW = Condition("_analyse(event, ctx).has_raw", names={"_analyse": analyse})
 
-@rule("N001", "email-invalid", Severity.WARNING, Scope.EVENT)
+
+def _raw_in(*keys: str) -> Condition:
+    """``_HAS_RAW`` for a rule that judges only ``keys``: a dict lookup first, as
+    most events lack them (no call then)."""
+    present = " or ".join(f"{key!r} in user_data" for key in keys)
+    return Condition(
+        f"type(user_data) is dict and ({present}) and _analyse(event, ctx).has_raw",
+        names={"_analyse": analyse},
+    )
+
+
+@rule("N001", "email-invalid", Severity.WARNING, Scope.EVENT, when=_HAS_RAW)
 def email_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `em` is not an email address Meta can match.
 
@@ -406,7 +422,7 @@ def email_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N001") if ud.has_raw else None
 
 
-@rule("N002", "phone-not-international", Severity.WARNING, Scope.EVENT)
+@rule("N002", "phone-not-international", Severity.WARNING, Scope.EVENT, when=_raw_in("ph"))
 def phone_not_international(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `ph` has no country code, or is not a valid international number.
 
@@ -446,7 +462,7 @@ def phone_not_international(event: dict[str, Any], ctx: Context) -> list[Hit] | 
     return _get(ud, ctx, "N002") if ud.has_raw else None
 
 
-@rule("N003", "phone-junk", Severity.INFO, Scope.EVENT)
+@rule("N003", "phone-junk", Severity.INFO, Scope.EVENT, when=_raw_in("ph"))
 def phone_junk(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `ph` contains letters, an extension, `tel:`, dots or non-ASCII digits.
 
@@ -479,7 +495,7 @@ def phone_junk(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N003") if ud.has_raw else None
 
 
-@rule("N004", "state-not-code", Severity.WARNING, Scope.EVENT)
+@rule("N004", "state-not-code", Severity.WARNING, Scope.EVENT, when=_raw_in("st"))
 def state_not_code(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `st` is not a two-letter state code (US) or has spaces/punctuation.
 
@@ -515,7 +531,7 @@ def state_not_code(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N004") if ud.has_raw else None
 
 
-@rule("N005", "country-not-alpha2", Severity.WARNING, Scope.EVENT)
+@rule("N005", "country-not-alpha2", Severity.WARNING, Scope.EVENT, when=_raw_in("country"))
 def country_not_alpha2(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `country` is not an ISO 3166-1 alpha-2 code.
 
@@ -547,7 +563,14 @@ def country_not_alpha2(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N005") if ud.has_raw else None
 
 
-@rule("N006", "dob-not-yyyymmdd", Severity.WARNING, Scope.EVENT, needs_now=NeedsNow.PARTLY)
+@rule(
+    "N006",
+    "dob-not-yyyymmdd",
+    Severity.WARNING,
+    Scope.EVENT,
+    needs_now=NeedsNow.PARTLY,
+    when=_raw_in("db", "dobd", "dobm", "doby"),
+)
 def dob_not_yyyymmdd(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `db` is not a `YYYYMMDD` date of birth.
 
@@ -582,7 +605,7 @@ def dob_not_yyyymmdd(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N006") if ud.has_raw else None
 
 
-@rule("N007", "gender-not-m-f", Severity.WARNING, Scope.EVENT)
+@rule("N007", "gender-not-m-f", Severity.WARNING, Scope.EVENT, when=_raw_in("ge"))
 def gender_not_m_f(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `ge` is not `m` or `f`.
 
@@ -612,7 +635,7 @@ def gender_not_m_f(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N007") if ud.has_raw else None
 
 
-@rule("N008", "zip-format", Severity.INFO, Scope.EVENT)
+@rule("N008", "zip-format", Severity.INFO, Scope.EVENT, when=_raw_in("zp"))
 def zip_format(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw `zp` has spaces, a dash or a US ZIP+4.
 
@@ -645,7 +668,7 @@ def zip_format(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N008") if ud.has_raw else None
 
 
-@rule("N009", "not-nfc", Severity.WARNING, Scope.EVENT)
+@rule("N009", "not-nfc", Severity.WARNING, Scope.EVENT, when=_HAS_RAW)
 def not_nfc(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw text value is not in Unicode NFC.
 
@@ -678,7 +701,7 @@ def not_nfc(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return _get(ud, ctx, "N009") if ud.has_raw else None
 
 
-@rule("N010", "not-normalised", Severity.INFO, Scope.EVENT)
+@rule("N010", "not-normalised", Severity.INFO, Scope.EVENT, when=_HAS_RAW)
 def not_normalised(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A raw value would change under Meta's documented normalisation.
 

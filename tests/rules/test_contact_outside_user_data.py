@@ -143,3 +143,42 @@ def test_deep_and_wide_custom_data_is_bounded() -> None:
     event = website_event(custom_data={"deep": deep, "contents": wide, "value": 1.0})
     event["event_time"] = NOW - 60
     assert codes(body(event), select=H) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "pointer"),
+    [
+        # only the member name says phone, in camelCase, deep in a list
+        ({"custom_data": {"people": [{"customerMobileNo": "0151 1234567"}]}}, "people/0"),
+        # an integer under a phone name
+        ({"custom_data": {"contacts": [{"tel": 4915112345678}]}}, "contacts/0/tel"),
+        # a list under a top-level member whose name says phone
+        ({"PHONE": ["0151 1234567"]}, "PHONE/0"),
+        # a `+` number in a list in a list
+        ({"custom_data": {"x": [["+44 20 7946 0958"]]}}, "x/0/0"),
+        # lists of strings are joined, mixed lists walked
+        ({"custom_data": {"x": ["sku-1", "ann@example.com"]}}, "x/1"),
+        ({"custom_data": {"x": ["sku-1", 2, "+44 20 7946 0958"]}}, "x/2"),
+    ],
+)
+def test_the_cheap_condition_lets_through_what_the_walk_finds(extra: dict, pointer: str) -> None:
+    """H013's condition clears events at C speed; what the walk reports must pass it."""
+    event = website_event()
+    for key, value in extra.items():
+        event[key] = {**event[key], **value} if key == "custom_data" else value
+    found = pointers(body(event), "H013", select=H)
+    assert len(found) == 1 and pointer in found[0]
+
+
+def test_the_cheap_condition_is_false_on_clean_events() -> None:
+    from capi_lint import envelope, registry
+    from capi_lint.config import build_settings
+    from capi_lint.engine import Context
+    from capi_lint.tiers import holds
+
+    ctx = Context(build_settings({}, now=NOW), NOW, "case.json")
+    ctx.kind = envelope.EVENT
+    when = registry.get("H013").when
+    assert when is not None
+    assert not any(holds(when, event, ctx) for event in (website_event(), store_event()))
+    assert holds(when, website_event(event_id="ann@example.com"), ctx)
