@@ -331,15 +331,9 @@ class Engine:
         Returns the findings and, for an event line, the parsed event.
         """
         result = FileResult(path)
-        limit = self.settings.max_input_size
-        if len(raw) > limit:
-            self._add_problems(result, [loader.too_large("line is", limit, line)], line - 1)
+        doc = loader.line_document(path, raw, line, self.settings.max_input_size)
+        if doc is None:
             return result, None
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        if not raw.strip():
-            return result, None
-        doc = loader.parse(path, raw, line, line - 1)
         pending: list[_Pending] = []
         event = None
         if doc.parsed:

@@ -635,20 +635,33 @@ def iter_jsonl(
     """
     empty = True
     for number, line_start, line in _lines(raw, part, limit):
-        if line is None:
+        doc = line_document(path, line, number, limit, line_start)
+        if doc is not None:
             empty = False
-            yield Document(
-                path, _MISSING, None, number, number - 1, [too_large("line is", limit, number)]
-            )
-            continue
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if not line.strip():
-            continue
-        empty = False
-        yield parse(path, line, number, number - 1, line_start)
+            yield doc
     if empty and part is None:
         yield parse(path, b"")
+
+
+def line_document(
+    path: str, line: bytes | None, number: int, limit: int, offset: int = 0
+) -> Document | None:
+    """Line ``number`` of a JSON Lines file as its Document; None for a blank line.
+
+    ``line`` (without its newline) is None or longer than ``limit`` when it was
+    too long to keep: an unparsed document with an S011 problem. The one reading
+    of a line that ``iter_jsonl``, the engine's ``check_line`` and the Spark
+    executors share.
+    """
+    if line is None or len(line) > limit:
+        return Document(
+            path, _MISSING, None, number, number - 1, [too_large("line is", limit, number)]
+        )
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if not line.strip():
+        return None
+    return parse(path, line, number, number - 1, offset)
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,32 @@ def test_the_command_writes_json_lines_and_prints_the_summary(spark, files, tmp_
     assert sorted(_key(f) for f in written) == expected
     summary = capsys.readouterr().out
     assert f"D003: {sum(k[1] == 'D003' for k in expected)}" in summary
+
+
+def _cli_coverage(paths: list[Path], *flags: str) -> list[dict[str, Any]]:
+    from click.testing import CliRunner
+
+    from capi_lint.cli import cli
+
+    args = ["coverage", *map(str, paths), "--format", "json", "--now", str(NOW), *flags]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["coverage"]
+
+
+def test_spark_coverage_equals_the_cli_over_partitions_and_files(spark, files) -> None:
+    from pyspark.sql import functions as F
+
+    from capi_lint import spark as capi_spark
+
+    frames = [spark.read.text(str(p)).withColumn("file", F.lit(str(p))) for p in files]
+    df = frames[0].union(frames[1])
+    assert df.rdd.getNumPartitions() >= 8
+    expected = _cli_coverage(files)
+    # 1361 traffic events (1350 generated, 11 added) + 400; the malformed lines count for none
+    assert sum(row["events"] for row in expected) == 1761
+    got = capi_spark.coverage(df, now=NOW).collect()
+    assert [row.asDict(recursive=True) for row in got] == expected
+    assert {row["match_keys"]["email"]["valid"] for row in expected} - {0.0, 100.0}
+    per_file = capi_spark.coverage(df, now=NOW, by="file").collect()
+    assert [row.asDict(recursive=True) for row in per_file] == _cli_coverage(files, "--by", "file")

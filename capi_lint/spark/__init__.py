@@ -23,9 +23,10 @@ from capi_lint.engine import Engine
 from capi_lint.spark import executor, partials
 
 if TYPE_CHECKING:
+    from pyspark import RDD
     from pyspark.sql import DataFrame
 
-__all__ = ["FINDING_SCHEMA", "lint", "settings_for"]
+__all__ = ["FINDING_SCHEMA", "coverage", "lint", "settings_for"]
 
 #: Up to this many repeated keys are sent to every executor to pick the events
 #: worth grouping; past it, all keyed events are grouped (a larger shuffle).
@@ -83,16 +84,9 @@ def lint(
     findings DataFrame itself is computed lazily from the persisted partials.
     """
     from pyspark import StorageLevel
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType
 
     settings = settings_for(config, now, select, ignore)
-    name = column or ("value" if "value" in df.columns else df.columns[0])
-    text = F.col(name)
-    if not isinstance(df.schema[name].dataType, StringType):
-        text = F.to_json(text)
-    where = F.col(file_column) if file_column in df.columns else F.lit(path)
-    rows = df.select(where.cast("string"), text).rdd.map(tuple)
+    rows = _rows(df, column, file_column, path)
     spark = df.sparkSession
     sc = spark.sparkContext
 
@@ -195,6 +189,84 @@ def lint(
     if driver_rows:
         found = found.union(sc.parallelize(driver_rows, 1))
     return spark.createDataFrame(found, FINDING_SCHEMA)
+
+
+def coverage(
+    df: DataFrame,
+    now: Any = None,
+    *,
+    config: Settings | Mapping[str, Any] | None = None,
+    by: str = "event_name",
+    column: str | None = None,
+    file_column: str = "file",
+    path: str = "-",
+) -> DataFrame:
+    """Predicted match-key coverage of the rows of ``df``, one row per event name
+    (``by``: also ``action_source`` or ``file``), as ``capi-lint coverage
+    --format json`` gives it for the same JSON Lines: the columns are the
+    report's fields (``match_keys.email.valid``, ``dedup_keys.event_id``, in
+    percent); ``df``, ``column``, ``file_column`` and ``path`` as for :func:`lint`.
+
+    Each partition counts its events with
+    :class:`capi_lint.coverage.CoveragePredictor` (the rules decide validity);
+    the counts are summed by row key, so the figures are exact at any scale.
+    The (small) result is computed now, one row per key.
+    """
+    from capi_lint.coverage import BY, CoveragePredictor, combine
+
+    if by not in BY:
+        raise ValueError(f"by must be one of {', '.join(BY)}")
+    settings = settings_for(config, now)
+    counts = (
+        _rows(df, column, file_column, path)
+        .mapPartitions(lambda it: executor.coverage_counts(it, settings, by))
+        .reduceByKey(combine)
+        .collect()
+    )
+    predictor = CoveragePredictor(settings, by=by)
+    predictor.merge(counts)
+    fields = coverage_fields(by == "file")
+    rows = [tuple(row.to_dict().get(name) for name in fields) for row in predictor.rows()]
+    spark = df.sparkSession
+    return spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, 1), coverage_schema(by == "file")
+    )
+
+
+def coverage_fields(with_file: bool = False) -> tuple[str, ...]:
+    """The coverage DataFrame's columns: the JSON report's row fields, in its order."""
+    labels = ("channel", "action_source", "event_name", "agent_name")
+    counts = ("events", "unmatchable_events", "match_keys", "dedup_keys")
+    return (*labels, *(("file",) if with_file else ()), *counts)
+
+
+def coverage_schema(with_file: bool = False) -> str:
+    """DDL of the coverage DataFrame: a struct per match key and dedupe key (the
+    model's names), so that ``match_keys.email.valid`` selects a figure."""
+    from capi_lint.model import DEDUP_KEYS, IDENTIFIERS
+
+    pair = "struct<present: double, valid: double>"
+    match_keys = ", ".join(f"{name}: {pair}" for name in IDENTIFIERS)
+    dedup_keys = ", ".join(f"{name}: double" for name in DEDUP_KEYS)
+    types = {"events": "long", "unmatchable_events": "long"}
+    types["match_keys"] = f"struct<{match_keys}>"
+    types["dedup_keys"] = f"struct<{dedup_keys}>"
+    return ", ".join(f"{name} {types.get(name, 'string')}" for name in coverage_fields(with_file))
+
+
+def _rows(df: DataFrame, column: str | None, file_column: str, path: str) -> RDD[tuple[Any, ...]]:
+    """An RDD of ``(file, JSON text)``: ``column`` (default ``value``, else the
+    first column), serialised with ``to_json`` unless a string; the file from
+    ``file_column`` when ``df`` has it, else ``path``."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    name = column or ("value" if "value" in df.columns else df.columns[0])
+    text = F.col(name)
+    if not isinstance(df.schema[name].dataType, StringType):
+        text = F.to_json(text)
+    where = F.col(file_column) if file_column in df.columns else F.lit(path)
+    return df.select(where.cast("string"), text).rdd.map(tuple)
 
 
 def _batch_row(engine: Engine, code: str, path: str, hit: Any) -> tuple[Any, ...]:

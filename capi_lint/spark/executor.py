@@ -112,6 +112,20 @@ def run_partition(
         yield ("m", file, part, events, dict(counting))
 
 
+def coverage_counts(
+    rows: Iterable[tuple[str, Any]], settings: Settings, by: str
+) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """The partition's coverage counters by row key (``CoveragePredictor.counts``)."""
+    from capi_lint.coverage import CoveragePredictor
+
+    predictor = CoveragePredictor(settings, by=by)
+    for path, value in rows:
+        raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
+        if raw is not None:
+            predictor.add_line(path, raw)
+    yield from predictor.counts()
+
+
 def count_rows(part: int, rows: Iterable[tuple[str, Any]]) -> Iterator[tuple[int, str, int]]:
     """(part, file, rows) for each file in the partition, in order."""
     file: str | None = None
