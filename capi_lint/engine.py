@@ -509,6 +509,25 @@ class Engine:
                 self._finding(rule, result.path, parts, hit, index, line, column)
             )
 
+    def finding(
+        self,
+        code: str,
+        path: str,
+        hit: Hit,
+        index: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        parts: PointerParts | None = None,
+    ) -> Finding:
+        """The finding of rule ``code``'s ``hit`` in ``path``, with the run's
+        severity (``model.Selection``): for callers that run parts of a rule
+        themselves (the Spark driver and executors finish batch rules fed
+        across partitions). ``parts``: the absolute pointer, the hit's own
+        by default."""
+        where = hit.where if parts is None else parts
+        return self._finding(self._rules[code], path, where, hit, index, line, column)
+
     def _finding(
         self,
         rule: Rule,

@@ -3,7 +3,7 @@
 ``lint(df, now=T)`` takes a DataFrame with one JSON text per row (a string
 column, ``value`` as ``spark.read.text(path)`` gives it) or a struct column,
 and returns a DataFrame of findings with the JSON report's fields. The rules
-are the library's own, run on the executors (one Engine per partition); the
+are the library's own, run on the executors (one Engine per Python worker); the
 batch rules of a file's event lines are combined across partitions so that
 the answer equals ``capi-lint check`` on the same file (see
 :mod:`capi_lint.spark.partials` for how, and the README for the limits).
@@ -14,6 +14,7 @@ needs it (``pip install 'capi-lint[spark]'``).
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,7 @@ def lint(
     from pyspark import StorageLevel
 
     settings = settings_for(config, now, select, ignore)
+    run = uuid.uuid4().hex  # the executors' Engine cache key (executor.engine_for)
     rows = _rows(df, column, file_column, path)
     spark = df.sparkSession
     sc = spark.sparkContext
@@ -98,7 +100,7 @@ def lint(
         next_line[file] += count
 
     records = rows.mapPartitionsWithIndex(
-        lambda part, it: executor.run_partition(part, it, settings, first_lines)
+        lambda part, it: executor.run_partition(part, it, settings, first_lines, run)
     ).persist(StorageLevel.MEMORY_AND_DISK)
 
     # Event indexes: the events of each file before each partition (collect keeps order).
@@ -127,9 +129,9 @@ def lint(
 
     def run_group(item: tuple[Any, Any]) -> list[tuple[Any, ...]]:
         (family, file, _key), group = item
-        rows, states = executor.replay(settings, file, partials.FAMILIES[family], list(group))
+        rows, states = executor.replay(run, settings, file, partials.FAMILIES[family], list(group))
         out: list[tuple[Any, ...]] = [("f", row) for row in rows]
-        engine = Engine(settings)
+        engine = executor.engine_for(run, settings)
         for code, state in states.items():
             if code == "B005":
                 if state.count:
@@ -167,12 +169,12 @@ def lint(
 
     # On the driver: what is small by construction (per file, a few states and events).
     driver_rows: list[tuple[Any, ...]] = []
-    engine = Engine(settings)
+    engine = executor.engine_for(run, settings)
     marked: dict[str, list[tuple[int, int, bytes]]] = defaultdict(list)
     for _, file, part, index, line, raw in records.filter(lambda r: r[0] == "h").collect():
         marked[file].append((index + offsets[(part, file)], line, raw))
     for file, chosen in marked.items():
-        driver_rows.extend(executor.replay(settings, file, ("H009",), chosen)[0])
+        driver_rows.extend(executor.replay(run, settings, file, ("H009",), chosen)[0])
     for file, count in events.items():
         if not count:
             continue
@@ -271,6 +273,4 @@ def _rows(df: DataFrame, column: str | None, file_column: str, path: str) -> RDD
 
 def _batch_row(engine: Engine, code: str, path: str, hit: Any) -> tuple[Any, ...]:
     """A finding about the whole batch: at the file's root, line 1, column 1 (as the CLI)."""
-    return executor.finding_row(
-        executor.make_finding(engine, code, path, hit, None, 1, 1, parts=())
-    )
+    return executor.finding_row(engine.finding(code, path, hit, None, 1, 1, parts=()))
