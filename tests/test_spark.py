@@ -106,7 +106,9 @@ def _key(f: dict[str, Any]) -> tuple[Any, ...]:
 def _spark_findings(df) -> list[tuple[Any, ...]]:
     from capi_lint import spark as capi_spark
 
-    rows = capi_spark.lint(df, now=NOW).collect()
+    findings = capi_spark.lint(df, now=NOW)
+    rows = findings.collect()
+    findings.unpersist()
     return sorted(_key(row.asDict()) for row in rows)
 
 
@@ -203,3 +205,18 @@ def test_spark_coverage_equals_the_cli_over_partitions_and_files(spark, files) -
     assert {row["match_keys"]["email"]["valid"] for row in expected} - {0.0, 100.0}
     per_file = capi_spark.coverage(df, now=NOW, by="file").collect()
     assert [row.asDict(recursive=True) for row in per_file] == _cli_coverage(files, "--by", "file")
+
+
+def _persistent_rdds(spark) -> set[int]:
+    return {int(key) for key in spark.sparkContext._jsc.getPersistentRDDs().keySet()}
+
+
+def test_lint_leaves_only_its_findings_cached(spark, files) -> None:
+    from capi_lint import spark as capi_spark
+
+    before = _persistent_rdds(spark)
+    findings = capi_spark.lint(spark.read.text(str(files[0])), now=NOW, select=["D003", "S001"])
+    assert len(_persistent_rdds(spark) - before) == 1  # the findings' cache, nothing else
+    assert {row.code for row in findings.collect()} == {"D003", "S001"}
+    findings.unpersist(blocking=True)
+    assert _persistent_rdds(spark) == before

@@ -81,8 +81,12 @@ def lint(
     the unit of the batch rules), else they form one file named ``path``.
     Line numbers count the file's rows in order, from 1.
 
-    Runs Spark jobs now (row counts, partial states of the batch rules); the
-    findings DataFrame itself is computed lazily from the persisted partials.
+    The findings are computed now, and the result is a cached DataFrame
+    (``DataFrame.cache``, materialised): the intermediate data (each row's
+    partial results, the regrouped events, the broadcast keys) is released
+    before ``lint`` returns, and only the findings stay in Spark's storage
+    until the caller's ``findings.unpersist()``. A lazy result would have had
+    to keep the intermediates cached for as long as it might be computed.
     """
     from pyspark import StorageLevel
 
@@ -152,6 +156,7 @@ def lint(
         .filter(lambda kv: kv[1] > 1)
         .keys()
     )
+    wanted = None
     if repeated.count() <= _BROADCAST_KEYS:
         wanted = sc.broadcast(set(repeated.collect()))
         keyed_records = keyed_records.filter(lambda r: (r[1], r[2], r[3]) in wanted.value)
@@ -190,7 +195,13 @@ def lint(
     found = per_row.union(grouped.filter(lambda r: r[0] == "f").map(lambda r: r[1]))
     if driver_rows:
         found = found.union(sc.parallelize(driver_rows, 1))
-    return spark.createDataFrame(found, FINDING_SCHEMA)
+    findings = spark.createDataFrame(found, FINDING_SCHEMA).cache()
+    findings.count()  # materialised: nothing below needs the intermediates any more
+    records.unpersist()
+    grouped.unpersist()
+    if wanted is not None:
+        wanted.unpersist()  # not destroy: a lost cached block is recomputed from the lineage
+    return findings
 
 
 def coverage(
