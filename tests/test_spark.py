@@ -165,11 +165,15 @@ def test_a_struct_column_is_linted_as_its_json(spark) -> None:
     ]
 
 
-def test_the_command_writes_json_lines_and_prints_the_summary(spark, files, tmp_path, capsys):
-    from capi_lint.spark.__main__ import main
+def test_check_engine_spark_writes_json_lines_and_prints_the_summary(
+    spark, files, tmp_path, capsys, monkeypatch
+):
+    from capi_lint import cli
 
+    monkeypatch.chdir(tmp_path)  # no capi-lint config above
     out = tmp_path / "findings.jsonl"
-    status = main([str(files[0]), "--now", str(NOW), "--output", str(out)])
+    args = ["check", "--engine", "spark", str(files[0]), "--now", str(NOW), "--output", str(out)]
+    status = cli.main(args)  # the session fixture's (local) Spark: getOrCreate finds it
     written = [json.loads(line) for line in out.read_text().splitlines()]
     expected = _cli([files[0]])
     assert status == 1  # S001 errors
