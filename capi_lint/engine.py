@@ -543,19 +543,32 @@ class Engine:
 
 def apply_file_ignores(result: FileResult, settings: Settings) -> FileResult:
     """Drop what ``per-file-ignores`` and ``per-pointer-ignores`` accept for the file."""
-    ignored = settings.ignored_for(result.path)
-    if ignored:
-        result.findings = [f for f in result.findings if f.code not in ignored]
-    pointers = settings.ignored_pointers(result.path)
-    if pointers and result.findings:
-        result.findings = [f for f in result.findings if not _pointer_ignored(f, pointers)]
+    ignores = FileIgnores.of(settings, result.path)
+    if ignores is not None and result.findings:
+        result.findings = [f for f in result.findings if not ignores.accept(f.code, f.pointer)]
     return result
 
 
-def _pointer_ignored(finding: Finding, pointers: list[tuple[str, frozenset[str]]]) -> bool:
-    """The finding's code is ignored at its pointer or at a parent of it."""
-    at = finding.pointer
-    return any(
-        finding.code in codes and (at == pointer or at.startswith(pointer + "/"))
-        for pointer, codes in pointers
-    )
+@dataclass(frozen=True)
+class FileIgnores:
+    """What ``per-file-ignores`` and ``per-pointer-ignores`` accept in one file:
+    resolved once (where the path is known as typed) and applied to findings,
+    or to the Spark engine's finding rows elsewhere."""
+
+    codes: frozenset[str]
+    pointers: tuple[tuple[str, frozenset[str]], ...]
+
+    @classmethod
+    def of(cls, settings: Settings, path: str) -> FileIgnores | None:
+        """The file's ignores; None when nothing is ignored in it."""
+        codes = settings.ignored_for(path)
+        pointers = tuple(settings.ignored_pointers(path))
+        return cls(codes, pointers) if codes or pointers else None
+
+    def accept(self, code: str, at: str) -> bool:
+        """A finding of ``code`` at pointer ``at`` is ignored: its code for the
+        whole file, or at its pointer or at a parent of it."""
+        return code in self.codes or any(
+            code in codes and (at == pointer or at.startswith(pointer + "/"))
+            for pointer, codes in self.pointers
+        )

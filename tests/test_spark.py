@@ -224,3 +224,22 @@ def test_lint_leaves_only_its_findings_cached(spark, files) -> None:
     assert {row.code for row in findings.collect()} == {"D003", "S001"}
     findings.unpersist(blocking=True)
     assert _persistent_rdds(spark) == before
+
+
+def test_per_pointer_ignores_apply_as_in_the_cli(spark, tmp_path, monkeypatch) -> None:
+    from pyspark.sql import functions as F
+
+    from capi_lint import spark as capi_spark
+
+    monkeypatch.chdir(tmp_path)  # the patterns are relative to the working directory
+    event = _line(website_event(event_id="dup", event_name="Purchase"))
+    (tmp_path / "day.jsonl").write_bytes(event + b"\n" + event + b"\n{bad\n")
+    config = {"per-pointer-ignores": {"day.jsonl": {"/event_id": ["D003"]}}}
+    df = spark.read.text(str(tmp_path / "day.jsonl")).withColumn("file", F.lit("day.jsonl"))
+    findings = capi_spark.lint(df, now=NOW, config=config, select=["D003", "S001"])
+    got = [(row.code, row.line) for row in findings.collect()]
+    findings.unpersist()
+    assert got == [("S001", 3)]  # D003 at line 2 is accepted
+    settings = build_settings(config, now=NOW, select=["D003", "S001"])
+    cli = runner.run(["day.jsonl"], settings, jobs=1).findings
+    assert [(f.code, f.line) for f in cli] == got

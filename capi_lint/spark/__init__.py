@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from capi_lint.config import Settings, build_settings
-from capi_lint.engine import Engine
+from capi_lint.engine import Engine, FileIgnores
 from capi_lint.spark import executor, partials
 
 if TYPE_CHECKING:
@@ -195,6 +195,11 @@ def lint(
     found = per_row.union(grouped.filter(lambda r: r[0] == "f").map(lambda r: r[1]))
     if driver_rows:
         found = found.union(sc.parallelize(driver_rows, 1))
+    # per-file-ignores / per-pointer-ignores, resolved here, where the paths are
+    # as typed and the working directory is the user's.
+    ignores = {f: i for f in next_line if (i := FileIgnores.of(settings, f)) is not None}
+    if ignores:
+        found = found.filter(lambda row: not executor.ignored(ignores, row))
     findings = spark.createDataFrame(found, FINDING_SCHEMA).cache()
     findings.count()  # materialised: nothing below needs the intermediates any more
     records.unpersist()

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from capi_lint.config import Settings
-from capi_lint.engine import Engine
+from capi_lint.engine import Engine, FileIgnores
 from capi_lint.model import Finding
 from capi_lint.spark import partials
 
@@ -132,6 +132,12 @@ def run_partition(
         events += 1
     if file is not None:
         yield ("m", file, part, events, dict(counting))
+
+
+def ignored(ignores: dict[str, FileIgnores], row: tuple[Any, ...]) -> bool:
+    """The finding row is one its file's per-file/per-pointer ignores accept."""
+    of_file = ignores.get(row[4])
+    return of_file is not None and of_file.accept(row[0], row[5])
 
 
 def coverage_counts(
