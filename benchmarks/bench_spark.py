@@ -63,8 +63,10 @@ def main() -> None:
         if df.rdd.getNumPartitions() > parts:  # Spark splits at least per core
             df = df.coalesce(parts)
         start = time.perf_counter()
-        found = capi_spark.lint(df, now=NOW, path=str(path)).count()
+        findings = capi_spark.lint(df, now=NOW, path=str(path))
+        found = findings.count()
         elapsed = time.perf_counter() - start
+        findings.unpersist()
         print(
             f"spark local, {df.rdd.getNumPartitions()} partition(s): {elapsed:.1f} s, "
             f"{args.events / elapsed:,.0f} events/s ({found} findings)"

@@ -345,6 +345,29 @@ def cli() -> None:
     default=None,
     help="Record every finding of this run in FILE, to be accepted by later --baseline runs.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Where the rules run: local = this machine (--jobs processes); spark = Apache Spark "
+    "(JSON Lines or .parquet PATHs, findings to --output, summary on stdout; needs "
+    "capi-lint[spark]).",
+)
+@click.option(
+    "--master",
+    default=None,
+    metavar="URL",
+    help="--engine spark: the Spark master [spark-submit's or SPARK_* settings, else local[*]].",
+)
+@click.option(
+    "--output",
+    "spark_output",
+    default=None,
+    metavar="PATH",
+    help="--engine spark: write the findings to PATH (.jsonl/.json: JSON Lines; "
+    "else a Parquet directory).",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -370,6 +393,9 @@ def check(
     color_mode: str = "auto",
     show_fixes: bool = False,
     exit_zero: bool = False,
+    engine: str = "local",
+    master: str | None = None,
+    spark_output: str | None = None,
     **file_opts: Any,
 ) -> None:
     """Lint payload files (.json, .jsonl, .ndjson), directories or - (stdin);
@@ -377,6 +403,29 @@ def check(
     from capi_lint import baseline
     from capi_lint.runner import run
 
+    if engine == "spark":
+        unsupported = {
+            "--fix": fix,
+            "--diff": diff,
+            "--baseline": baseline_file,
+            "--write-baseline": write_baseline,
+            "--output-file (use --output)": output_file,
+            "--output-format": output_format != "text",
+            "--jobs": jobs,
+            "--statistics": statistics,
+            "--show-fixes": show_fixes,
+        }
+        named = [flag for flag, value in unsupported.items() if value]
+        if named:
+            raise Usage(f"--engine spark does not support {', '.join(named)}")
+        if not paths or "-" in paths:
+            raise Usage("--engine spark needs PATHs (files, directories or URIs; no stdin)")
+        from capi_lint.spark.command import MISSING_PYSPARK, pyspark_missing
+
+        if pyspark_missing():
+            raise Usage(MISSING_PYSPARK)
+    elif master or spark_output:
+        raise Usage("--master and --output need --engine spark (else see --output-file)")
     settings = _load_settings(
         config_file,
         select=select,
@@ -391,6 +440,11 @@ def check(
         baseline=baseline_file,
         max_input_size=max_input_size,
     )
+    if engine == "spark":
+        from capi_lint.spark.command import run as run_on_spark
+
+        status = run_on_spark(paths, settings, output=spark_output, master=master)
+        sys.exit(EXIT_OK if exit_zero else status)
     unwritten = False
     if fix or diff:
         unwritten = _fix_or_diff(list(paths or ["."]), settings, write=not diff, quiet=quiet)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,6 @@ class CoveragePredictor:
             raise ValueError(f"by must be one of {', '.join(BY)}")
         base = settings or build_settings({})
         # Only the format rules decide validity; nothing else needs to run.
-        from dataclasses import replace
-
         from capi_lint import registry
 
         format_codes = frozenset(
@@ -130,6 +129,13 @@ class CoveragePredictor:
                 if doc.parsed:
                     self.add_document(doc.root, item.path)
         return []
+
+    def add_line(self, path: str, raw: bytes, line: int = 1) -> None:
+        """One JSON Lines line of the file ``path``, read as ``add_paths`` reads it
+        (a Spark row: :func:`capi_lint.spark.coverage`)."""
+        doc = loader.line_document(path, raw, line, self.settings.max_input_size)
+        if doc is not None and doc.parsed:
+            self.add_document(doc.root, path)
 
     def add_document(self, root: Any, path: str | None = None) -> None:
         envelope = env_mod.read(root)
@@ -223,6 +229,19 @@ class CoveragePredictor:
                 invalid.setdefault(where[1], set()).add(element)
         return invalid, unmatchable
 
+    # ----------------------------------------------------------------- partial runs
+
+    def counts(self) -> list[tuple[tuple[Any, ...], CoverageRow]]:
+        """The raw counters by row key, to be combined with other predictors'
+        (:meth:`merge`): a Spark partition's share of the coverage."""
+        return list(self._rows.items())
+
+    def merge(self, counts: Iterable[tuple[tuple[Any, ...], CoverageRow]]) -> None:
+        """Add the :meth:`counts` of predictors that read other parts of the input."""
+        for key, row in counts:
+            mine = self._rows.get(key)
+            self._rows[key] = combine(mine, row) if mine is not None else combine(row)
+
     # ----------------------------------------------------------------- output
 
     def rows(self) -> list[CoverageRow]:
@@ -236,6 +255,23 @@ class CoveragePredictor:
                 r.agent_name or "",
             ),
         )
+
+
+def combine(row: CoverageRow, *others: CoverageRow) -> CoverageRow:
+    """A new row counting the events of ``row`` and ``others`` (rows of one key):
+    every figure is a count, so partial runs add up exactly."""
+    out = replace(row, present=dict(row.present), valid=dict(row.valid), dedup=dict(row.dedup))
+    for other in others:
+        out.events += other.events
+        out.unmatchable_events += other.unmatchable_events
+        for mine, theirs in (
+            (out.present, other.present),
+            (out.valid, other.valid),
+            (out.dedup, other.dedup),
+        ):
+            for name, count in theirs.items():
+                mine[name] += count
+    return out
 
 
 def _has_valid_element(value: Any, invalid: set[Any] | None) -> bool:

@@ -357,15 +357,9 @@ class Engine:
         Returns the findings and, for an event line, the parsed event.
         """
         result = FileResult(path)
-        limit = self.settings.max_input_size
-        if len(raw) > limit:
-            self._add_problems(result, [loader.too_large("line is", limit, line)], line - 1)
+        doc = loader.line_document(path, raw, line, self.settings.max_input_size)
+        if doc is None:
             return result, None
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        if not raw.strip():
-            return result, None
-        doc = loader.parse(path, raw, line, line - 1)
         pending: list[_Pending] = []
         event = None
         if doc.parsed:
@@ -541,6 +535,25 @@ class Engine:
                 self._finding(rule, result.path, parts, hit, index, line, column)
             )
 
+    def finding(
+        self,
+        code: str,
+        path: str,
+        hit: Hit,
+        index: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        parts: PointerParts | None = None,
+    ) -> Finding:
+        """The finding of rule ``code``'s ``hit`` in ``path``, with the run's
+        severity (``model.Selection``): for callers that run parts of a rule
+        themselves (the Spark driver and executors finish batch rules fed
+        across partitions). ``parts``: the absolute pointer, the hit's own
+        by default."""
+        where = hit.where if parts is None else parts
+        return self._finding(self._rules[code], path, where, hit, index, line, column)
+
     def _finding(
         self,
         rule: Rule,
@@ -556,19 +569,32 @@ class Engine:
 
 def apply_file_ignores(result: FileResult, settings: Settings) -> FileResult:
     """Drop what ``per-file-ignores`` and ``per-pointer-ignores`` accept for the file."""
-    ignored = settings.ignored_for(result.path)
-    if ignored:
-        result.findings = [f for f in result.findings if f.code not in ignored]
-    pointers = settings.ignored_pointers(result.path)
-    if pointers and result.findings:
-        result.findings = [f for f in result.findings if not _pointer_ignored(f, pointers)]
+    ignores = FileIgnores.of(settings, result.path)
+    if ignores is not None and result.findings:
+        result.findings = [f for f in result.findings if not ignores.accept(f.code, f.pointer)]
     return result
 
 
-def _pointer_ignored(finding: Finding, pointers: list[tuple[str, frozenset[str]]]) -> bool:
-    """The finding's code is ignored at its pointer or at a parent of it."""
-    at = finding.pointer
-    return any(
-        finding.code in codes and (at == pointer or at.startswith(pointer + "/"))
-        for pointer, codes in pointers
-    )
+@dataclass(frozen=True)
+class FileIgnores:
+    """What ``per-file-ignores`` and ``per-pointer-ignores`` accept in one file:
+    resolved once (where the path is known as typed) and applied to findings,
+    or to the Spark engine's finding rows elsewhere."""
+
+    codes: frozenset[str]
+    pointers: tuple[tuple[str, frozenset[str]], ...]
+
+    @classmethod
+    def of(cls, settings: Settings, path: str) -> FileIgnores | None:
+        """The file's ignores; None when nothing is ignored in it."""
+        codes = settings.ignored_for(path)
+        pointers = tuple(settings.ignored_pointers(path))
+        return cls(codes, pointers) if codes or pointers else None
+
+    def accept(self, code: str, at: str) -> bool:
+        """A finding of ``code`` at pointer ``at`` is ignored: its code for the
+        whole file, or at its pointer or at a parent of it."""
+        return code in self.codes or any(
+            code in codes and (at == pointer or at.startswith(pointer + "/"))
+            for pointer, codes in self.pointers
+        )

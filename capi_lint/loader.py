@@ -790,6 +790,28 @@ def _has_big_float(dumped: bytes) -> bool:
     return False
 
 
+def line_document(
+    path: str, line: bytes | None, number: int, limit: int, offset: int = 0
+) -> Document | None:
+    """Line ``number`` of a JSON Lines file as its Document; None for a blank line.
+
+    ``line`` (without its newline) is None or longer than ``limit`` when it was
+    too long to keep: an unparsed document with an S011 problem. The reading of
+    one line on its own that the engine's ``check_line``, coverage and the Spark
+    executors share (``iter_jsonl`` reads the same way a block at a time, and
+    tests/test_loader_blocks.py holds it to :func:`parse`, which this calls).
+    """
+    if line is None or len(line) > limit:
+        return Document(
+            path, _MISSING, None, number, number - 1, [too_large("line is", limit, number)]
+        )
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if not line.strip():
+        return None
+    return parse(path, line, number, number - 1, offset)
+
+
 @dataclass(frozen=True)
 class Part:
     """A range of whole lines of a JSON Lines file: bytes [start, end), from line first_line."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -588,3 +589,25 @@ def test_rules_command_json(capsys) -> None:
     assert data == json.loads(json.dumps([r.to_dict() for r in registry.all_rules()]))
     for code_ in ("S001", "S010", "E001", "E013"):
         assert code_ in [r["code"] for r in data]
+
+
+def test_engine_spark_without_pyspark_is_one_line_naming_the_extra(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # `import pyspark` raises ImportError
+    path = write(tmp_path / "day.jsonl", json.dumps(website_event()) + "\n")
+    code, out, err = run(capsys, "check", "--engine", "spark", path, "--now", str(NOW))
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        "capi-lint: error: the Spark engine needs PySpark: pip install 'capi-lint[spark]'"
+    ]
+
+
+def test_spark_only_options_need_the_spark_engine(capsys, tmp_path: Path) -> None:
+    path = write(tmp_path / "a.json", clean())
+    code, _, err = run(capsys, "check", path, "--output", "findings.parquet")
+    assert code == 2
+    assert "--output need --engine spark" in err
+    code, _, err = run(capsys, "check", "--engine", "spark", path, "--fix")
+    assert (code, err.strip()) == (2, "capi-lint: error: --engine spark does not support --fix")

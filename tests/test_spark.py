@@ -106,7 +106,9 @@ def _key(f: dict[str, Any]) -> tuple[Any, ...]:
 def _spark_findings(df) -> list[tuple[Any, ...]]:
     from capi_lint import spark as capi_spark
 
-    rows = capi_spark.lint(df, now=NOW).collect()
+    findings = capi_spark.lint(df, now=NOW)
+    rows = findings.collect()
+    findings.unpersist()
     return sorted(_key(row.asDict()) for row in rows)
 
 
@@ -163,14 +165,81 @@ def test_a_struct_column_is_linted_as_its_json(spark) -> None:
     ]
 
 
-def test_the_command_writes_json_lines_and_prints_the_summary(spark, files, tmp_path, capsys):
-    from capi_lint.spark.__main__ import main
+def test_check_engine_spark_writes_json_lines_and_prints_the_summary(
+    spark, files, tmp_path, capsys, monkeypatch
+):
+    from capi_lint import cli
 
+    monkeypatch.chdir(tmp_path)  # no capi-lint config above
     out = tmp_path / "findings.jsonl"
-    status = main([str(files[0]), "--now", str(NOW), "--output", str(out)])
+    args = ["check", "--engine", "spark", str(files[0]), "--now", str(NOW), "--output", str(out)]
+    status = cli.main(args)  # the session fixture's (local) Spark: getOrCreate finds it
     written = [json.loads(line) for line in out.read_text().splitlines()]
     expected = _cli([files[0]])
     assert status == 1  # S001 errors
     assert sorted(_key(f) for f in written) == expected
     summary = capsys.readouterr().out
     assert f"D003: {sum(k[1] == 'D003' for k in expected)}" in summary
+
+
+def _cli_coverage(paths: list[Path], *flags: str) -> list[dict[str, Any]]:
+    from click.testing import CliRunner
+
+    from capi_lint.cli import cli
+
+    args = ["coverage", *map(str, paths), "--format", "json", "--now", str(NOW), *flags]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["coverage"]
+
+
+def test_spark_coverage_equals_the_cli_over_partitions_and_files(spark, files) -> None:
+    from pyspark.sql import functions as F
+
+    from capi_lint import spark as capi_spark
+
+    frames = [spark.read.text(str(p)).withColumn("file", F.lit(str(p))) for p in files]
+    df = frames[0].union(frames[1])
+    assert df.rdd.getNumPartitions() >= 8
+    expected = _cli_coverage(files)
+    # 1361 traffic events (1350 generated, 11 added) + 400; the malformed lines count for none
+    assert sum(row["events"] for row in expected) == 1761
+    got = capi_spark.coverage(df, now=NOW).collect()
+    assert [row.asDict(recursive=True) for row in got] == expected
+    assert {row["match_keys"]["email"]["valid"] for row in expected} - {0.0, 100.0}
+    per_file = capi_spark.coverage(df, now=NOW, by="file").collect()
+    assert [row.asDict(recursive=True) for row in per_file] == _cli_coverage(files, "--by", "file")
+
+
+def _persistent_rdds(spark) -> set[int]:
+    return {int(key) for key in spark.sparkContext._jsc.getPersistentRDDs().keySet()}
+
+
+def test_lint_leaves_only_its_findings_cached(spark, files) -> None:
+    from capi_lint import spark as capi_spark
+
+    before = _persistent_rdds(spark)
+    findings = capi_spark.lint(spark.read.text(str(files[0])), now=NOW, select=["D003", "S001"])
+    assert len(_persistent_rdds(spark) - before) == 1  # the findings' cache, nothing else
+    assert {row.code for row in findings.collect()} == {"D003", "S001"}
+    findings.unpersist(blocking=True)
+    assert _persistent_rdds(spark) == before
+
+
+def test_per_pointer_ignores_apply_as_in_the_cli(spark, tmp_path, monkeypatch) -> None:
+    from pyspark.sql import functions as F
+
+    from capi_lint import spark as capi_spark
+
+    monkeypatch.chdir(tmp_path)  # the patterns are relative to the working directory
+    event = _line(website_event(event_id="dup", event_name="Purchase"))
+    (tmp_path / "day.jsonl").write_bytes(event + b"\n" + event + b"\n{bad\n")
+    config = {"per-pointer-ignores": {"day.jsonl": {"/event_id": ["D003"]}}}
+    df = spark.read.text(str(tmp_path / "day.jsonl")).withColumn("file", F.lit("day.jsonl"))
+    findings = capi_spark.lint(df, now=NOW, config=config, select=["D003", "S001"])
+    got = [(row.code, row.line) for row in findings.collect()]
+    findings.unpersist()
+    assert got == [("S001", 3)]  # D003 at line 2 is accepted
+    settings = build_settings(config, now=NOW, select=["D003", "S001"])
+    cli = runner.run(["day.jsonl"], settings, jobs=1).findings
+    assert [(f.code, f.line) for f in cli] == got

@@ -1,8 +1,9 @@
 """What runs on a Spark executor, one partition at a time (pure Python, no pyspark).
 
-A partition is a run of rows ``(file, text)`` in file order. One Engine per
-partition checks each row as ``capi-lint check`` checks that line of a JSON
-Lines file (event rules, document rules, whole request bodies); the batch
+A partition is a run of rows ``(file, text)`` in file order. The worker's
+Engine (one per Python worker and run: ``engine_for``) checks each row as
+``capi-lint check`` checks that line of a JSON Lines file (event rules,
+document rules, whole request bodies); the batch
 rules of the file's event lines are prepared here and finished by the driver
 (see :mod:`capi_lint.spark.partials`).
 
@@ -24,8 +25,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from capi_lint.config import Settings
-from capi_lint.engine import Engine
-from capi_lint.model import Finding, Hit
+from capi_lint.engine import Engine, FileIgnores
+from capi_lint.model import Finding
 from capi_lint.spark import partials
 
 #: Columns of a finding row (the JSON report's fields, ``extra`` as JSON text).
@@ -43,6 +44,23 @@ FIELDS = (
     "doc_url",
     "extra",
 )
+
+
+#: Engines by lint() run: a Python worker serves many partitions (Spark reuses
+#: its workers), which share one Engine and its settings' resolved options.
+#: Bounded: a few runs at a time in one worker.
+_ENGINES: dict[str, Engine] = {}
+_MAX_ENGINES = 8
+
+
+def engine_for(run: str, settings: Settings) -> Engine:
+    """The worker's Engine for the run ``run`` (a token the driver made)."""
+    engine = _ENGINES.get(run)
+    if engine is None:
+        if len(_ENGINES) >= _MAX_ENGINES:
+            _ENGINES.clear()
+        engine = _ENGINES[run] = Engine(settings)
+    return engine
 
 
 def finding_row(finding: Finding) -> tuple[Any, ...]:
@@ -68,10 +86,14 @@ def run_partition(
     rows: Iterable[tuple[str, Any]],
     settings: Settings,
     first_lines: dict[tuple[int, str], int],
+    run: str,
 ) -> Iterator[tuple[Any, ...]]:
     """Check the rows of partition ``part``; ``first_lines[(part, file)]`` is
     the file's line number of the partition's first row of that file."""
-    engine = Engine(settings)
+    engine = engine_for(run, settings)
+    # Run-wide rule memory (D003 across request lines) stays within the partition,
+    # whichever partitions the worker ran before.
+    engine.shared = {}
     enabled = settings.enabled
     families = [f for f, codes in partials.FAMILIES.items() if enabled.intersection(codes)]
     file: str | None = None
@@ -112,6 +134,26 @@ def run_partition(
         yield ("m", file, part, events, dict(counting))
 
 
+def ignored(ignores: dict[str, FileIgnores], row: tuple[Any, ...]) -> bool:
+    """The finding row is one its file's per-file/per-pointer ignores accept."""
+    of_file = ignores.get(row[4])
+    return of_file is not None and of_file.accept(row[0], row[5])
+
+
+def coverage_counts(
+    rows: Iterable[tuple[str, Any]], settings: Settings, by: str
+) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """The partition's coverage counters by row key (``CoveragePredictor.counts``)."""
+    from capi_lint.coverage import CoveragePredictor
+
+    predictor = CoveragePredictor(settings, by=by)
+    for path, value in rows:
+        raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
+        if raw is not None:
+            predictor.add_line(path, raw)
+    yield from predictor.counts()
+
+
 def count_rows(part: int, rows: Iterable[tuple[str, Any]]) -> Iterator[tuple[int, str, int]]:
     """(part, file, rows) for each file in the partition, in order."""
     file: str | None = None
@@ -127,6 +169,7 @@ def count_rows(part: int, rows: Iterable[tuple[str, Any]]) -> Iterator[tuple[int
 
 
 def replay(
+    run: str,
     settings: Settings,
     path: str,
     codes: Iterable[str],
@@ -137,7 +180,7 @@ def replay(
     and the instances (for their ``finish``)."""
     from capi_lint import loader
 
-    engine = Engine(settings)
+    engine = engine_for(run, settings)
     ctx = partials.new_context(engine.settings, engine.now_for(path), path)
     states = partials.start(codes, ctx)
     rows: list[tuple[Any, ...]] = []
@@ -147,23 +190,5 @@ def replay(
             continue
         for code, hit in partials.feed(states, ctx, index, doc.root):
             row_line, column = doc.locator.locate(hit.where)
-            rows.append(finding_row(make_finding(engine, code, path, hit, index, row_line, column)))
+            rows.append(finding_row(engine.finding(code, path, hit, index, row_line, column)))
     return rows, dict(states)
-
-
-def make_finding(
-    engine: Engine,
-    code: str,
-    path: str,
-    hit: Hit,
-    index: int | None,
-    line: int | None,
-    column: int | None,
-    parts: tuple[Any, ...] | None = None,
-) -> Finding:
-    """The finding the engine makes of ``hit`` (severity overrides, doc URL);
-    ``parts``: its pointer, the hit's own by default."""
-    from capi_lint import registry
-
-    where = hit.where if parts is None else parts
-    return engine._finding(registry.get(code), path, where, hit, index, line, column)
