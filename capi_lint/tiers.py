@@ -51,7 +51,7 @@ def fields() -> frozenset[str]:
     return frozenset(k for k in schemas.table("event").properties if k.isidentifier())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity (names is a dict)
 class Condition:
     """A rule's "might fire" test; see the module doc for what it may name."""
 
@@ -64,28 +64,17 @@ class Condition:
         if clash:
             raise ValueError(f"condition names shadow the engine's: {sorted(clash)}")
         object.__setattr__(self, "_tree", tree)
+        object.__setattr__(self, "_free", _free_names(tree))
 
     @property
     def tree(self) -> ast.Expression:
         tree: ast.Expression = self.__dict__["_tree"]
         return tree
 
-    def free_names(self) -> set[str]:
+    def free_names(self) -> frozenset[str]:
         """Names read by the expression that it does not bind itself."""
-        bound = {
-            n.id
-            for n in ast.walk(self.tree)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-        }
-        bound |= {
-            a.arg for n in ast.walk(self.tree) if isinstance(n, ast.Lambda) for a in n.args.args
-        }
-        read = {
-            n.id
-            for n in ast.walk(self.tree)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-        }
-        return read - bound
+        free: frozenset[str] = self.__dict__["_free"]
+        return free
 
     def fields_read(self) -> set[str]:
         return {n for n in self.free_names() if n in fields() and n not in self.names}
@@ -103,6 +92,17 @@ class Condition:
             raise ValueError(f"rule {code}: condition names unknown {sorted(unknown)}")
 
 
+def _free_names(tree: ast.AST) -> frozenset[str]:
+    read: set[str] = set()
+    bound: set[str] = set()
+    for node in ast.walk(tree):  # one walk: conditions are compiled into every tier
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.Lambda):
+            bound.update(a.arg for a in node.args.args)
+    return frozenset(read - bound)
+
+
 class _Rename(ast.NodeTransformer):
     def __init__(self, names: Mapping[str, str]) -> None:
         self.names = names
@@ -112,10 +112,15 @@ class _Rename(ast.NodeTransformer):
         return ast.copy_location(ast.Name(new, node.ctx), node) if new else node
 
 
+@functools.lru_cache(maxsize=1024)
 def _source(condition: Condition, prefix: str) -> str:
+    """The expression with the condition's own names prefixed (unparse needs no
+    line numbers, so the renamed nodes get none: cheaper, and tiers are
+    compiled once per action_source and selection)."""
+    if not condition.names:
+        return condition.expr
     rename = {name: f"{prefix}{name}" for name in condition.names}
-    tree = _Rename(rename).visit(ast.parse(condition.expr, mode="eval"))
-    return ast.unparse(ast.fix_missing_locations(tree))
+    return ast.unparse(_Rename(rename).visit(ast.parse(condition.expr, mode="eval")))
 
 
 def compile_tier(checks: Sequence[tuple[Rule, EventCheck]]) -> Tier:
