@@ -8,6 +8,7 @@ the JSON Schemas in :mod:`capi_lint.schemas`.
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Any
 
 from capi_lint import schemas
@@ -418,12 +419,22 @@ def _squash(key: str) -> str:
     return "".join(ch for ch in key.lower() if ch not in "_- .")
 
 
-def suggest(key: str, known: tuple[str, ...]) -> str | None:
-    """The key the user most likely meant, if any."""
-    squashed = _squash(key)
+@functools.lru_cache(maxsize=64)
+def _squashed(known: tuple[str, ...]) -> dict[str, str]:
+    """Each squashed known key -> the first known key it squashes from."""
+    found: dict[str, str] = {}
     for candidate in known:
-        if _squash(candidate) == squashed:
-            return candidate
+        found.setdefault(_squash(candidate), candidate)
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def suggest(key: str, known: tuple[str, ...]) -> str | None:
+    """The key the user most likely meant, if any (cached: misspellings repeat)."""
+    squashed = _squash(key)
+    candidate = _squashed(known).get(squashed)
+    if candidate is not None:
+        return candidate
     alias = _ALIASES.get(squashed)
     if alias in known:
         return alias
