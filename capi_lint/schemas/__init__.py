@@ -96,6 +96,8 @@ class FieldSpec:
     item_type_names: tuple[str, ...] = ()
     obj: ObjectSpec | None = None
     item_obj: ObjectSpec | None = None
+    #: ``item_types`` and null: the items :func:`suspicious` lets pass.
+    item_allowed: frozenset[type] = frozenset()
 
 
 @dataclass
@@ -108,6 +110,9 @@ class ObjectSpec:
     keyset: frozenset[str] = frozenset()
     simple: dict[str, frozenset[type]] = field(default_factory=dict)
     nested: dict[str, FieldSpec] = field(default_factory=dict)
+    #: Per known key: (the value types that pass, null included; the spec of
+    #: its contents when they must be walked, else None) -- one look-up a member.
+    walk: dict[str, tuple[frozenset[type], FieldSpec | None]] = field(default_factory=dict)
 
     @property
     def known(self) -> tuple[str, ...]:
@@ -120,6 +125,9 @@ class ObjectSpec:
                 self.simple[key] = fs.types | {type(None)} if fs.types else _ANY
             else:
                 self.nested[key] = fs
+            allowed = fs.types | {type(None)} if fs.types else _ANY
+            inner = fs if fs.obj is not None or fs.item_types is not None else None
+            self.walk[key] = (allowed, inner)
         return self
 
 
@@ -159,6 +167,7 @@ def _object_spec(name: str, schema: dict[str, Any], doc: dict[str, Any]) -> Obje
             items, items_doc = _resolve(items, sub_doc)
             fs.item_type_names = _types(items)
             fs.item_types = _py(fs.item_type_names) if fs.item_type_names else None
+            fs.item_allowed = (fs.item_types or _ANY) | {type(None)}
             if "properties" in items:
                 fs.item_obj = _object_spec(f"{name}.{key}[]", items, items_doc)
         spec.properties[key] = fs
@@ -198,31 +207,27 @@ def suspicious(value: dict[str, Any], spec: ObjectSpec) -> bool:
     """
     if not spec.additional and not value.keys() <= spec.keyset:
         return True
-    simple = spec.simple
-    nested = spec.nested
+    walk = spec.walk
     for key, item in value.items():
-        allowed = simple.get(key)
-        if allowed is not None:
-            if type(item) not in allowed:
-                return True
-            continue
-        fs = nested.get(key)
-        if fs is None or item is None:
-            continue
+        entry = walk.get(key)
+        if entry is None:
+            continue  # a custom property (additional keys are allowed here)
         kind = type(item)
-        if fs.types and kind not in fs.types:
+        if kind not in entry[0]:
             return True
+        fs = entry[1]
+        if fs is None:
+            continue
         if kind is dict:
             if fs.obj is not None and suspicious(item, fs.obj):
                 return True
         elif kind is list and fs.item_types is not None:
+            allowed = fs.item_allowed
             sub = fs.item_obj
             for element in item:
-                if element is None:
-                    continue
-                if type(element) not in fs.item_types:
+                if type(element) not in allowed:
                     return True
-                if sub is not None and suspicious(element, sub):
+                if sub is not None and element is not None and suspicious(element, sub):
                     return True
     return False
 
