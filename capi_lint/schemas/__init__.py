@@ -113,6 +113,8 @@ class ObjectSpec:
     #: Per known key: (the value types that pass, null included; the spec of
     #: its contents when they must be walked, else None) -- one look-up a member.
     walk: dict[str, tuple[frozenset[type], FieldSpec | None]] = field(default_factory=dict)
+    #: Keys whose value passes when it is a string (the common case, tested first).
+    str_ok: frozenset[str] = frozenset()
 
     @property
     def known(self) -> tuple[str, ...]:
@@ -128,6 +130,7 @@ class ObjectSpec:
             allowed = fs.types | {type(None)} if fs.types else _ANY
             inner = fs if fs.obj is not None or fs.item_types is not None else None
             self.walk[key] = (allowed, inner)
+        self.str_ok = frozenset(key for key, (allowed, _) in self.walk.items() if str in allowed)
         return self
 
 
@@ -208,11 +211,14 @@ def suspicious(value: dict[str, Any], spec: ObjectSpec) -> bool:
     if not spec.additional and not value.keys() <= spec.keyset:
         return True
     walk = spec.walk
+    str_ok = spec.str_ok
     for key, item in value.items():
+        kind = type(item)
+        if kind is str and key in str_ok:
+            continue
         entry = walk.get(key)
         if entry is None:
             continue  # a custom property (additional keys are allowed here)
-        kind = type(item)
         if kind not in entry[0]:
             return True
         fs = entry[1]
@@ -224,10 +230,15 @@ def suspicious(value: dict[str, Any], spec: ObjectSpec) -> bool:
         elif kind is list and fs.item_types is not None:
             allowed = fs.item_allowed
             sub = fs.item_obj
+            if sub is None:
+                for element in item:
+                    if type(element) not in allowed:
+                        return True
+                continue
             for element in item:
                 if type(element) not in allowed:
                     return True
-                if sub is not None and element is not None and suspicious(element, sub):
+                if element is not None and suspicious(element, sub):
                     return True
     return False
 
