@@ -503,7 +503,8 @@ def _unknown_hits(problems: list[schemas.SchemaProblem]) -> list[Hit] | None:
         owner = ".".join(str(w) for w in p.where[:-1] if not isinstance(w, int)) or "the event"
         if owner == "the event" and len(p.where) == 1 and p.known and "data" in p.known:
             owner = "the request body"
-        hint = suggest(p.key or "", p.known)
+        # A library caller may pass a dict with non-string keys: no suggestion then.
+        hint = suggest(p.key, p.known) if isinstance(p.key, str) else None
         message = f"unknown key {_q(p.key)} in {owner}"
         fix = None
         if hint:
