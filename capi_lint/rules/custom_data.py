@@ -285,7 +285,7 @@ def invalid_currency(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 def _c005_suspect(custom: dict[str, Any]) -> bool:
     """C005 might report: a negative value (whatever the event and refund-events),
     or a value without a currency or the reverse (whatever the event)."""
-    value = custom.get("value")
+    value: Any = custom.get("value")  # a JSON value, dispatched on its exact type
     currency = custom.get("currency")
     if value is None and currency is None:
         return False
