@@ -12,7 +12,7 @@ from capi_lint.context import Context
 from capi_lint.mask import mask_label
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
-from capi_lint.rules._leads import CRM_SOURCE, is_crm_event, says_crm
+from capi_lint.rules._leads import CRM_ACTION_SOURCE, CRM_SOURCE, is_crm_event, says_crm
 from capi_lint.rules._leads import custom_data as leads_custom_data
 from capi_lint.rules._util import describe_type, mask
 from capi_lint.rules.dedup import suspicious_id
@@ -81,7 +81,17 @@ def _custom(event: dict[str, Any]) -> dict[str, Any] | None:
     return custom if type(custom) is dict else None
 
 
-@rule("C001", "purchase-missing-value", Severity.ERROR, Scope.EVENT)
+@rule(
+    "C001",
+    "purchase-missing-value",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "event_name == purchase"
+        ' and (type(custom_data) is not dict or custom_data.get("value") is None)',
+        names={"purchase": _PURCHASE},
+    ),
+)
 def purchase_missing_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Purchase has no `custom_data.value`.
 
@@ -131,7 +141,18 @@ def purchase_missing_value(event: dict[str, Any], ctx: Context) -> list[Hit] | N
     ]
 
 
-@rule("C002", "purchase-missing-currency", Severity.ERROR, Scope.EVENT)
+@rule(
+    "C002",
+    "purchase-missing-currency",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "event_name == purchase and (type(custom_data) is not dict"
+        ' or type(custom_data.get("currency")) is not str'
+        ' or not custom_data.get("currency").strip())',
+        names={"purchase": _PURCHASE},
+    ),
+)
 def purchase_missing_currency(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Purchase has no `custom_data.currency`.
 
@@ -182,7 +203,17 @@ def purchase_missing_currency(event: dict[str, Any], ctx: Context) -> list[Hit] 
     ]
 
 
-@rule("C003", "invalid-currency", Severity.ERROR, Scope.EVENT)
+@rule(
+    "C003",
+    "invalid-currency",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        'type(custom_data) is dict and type(custom_data.get("currency")) is str'
+        ' and custom_data.get("currency") not in common',
+        names={"common": _COMMON_CURRENCIES},
+    ),
+)
 def invalid_currency(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`currency` is not an ISO 4217 code.
 
@@ -249,6 +280,20 @@ def invalid_currency(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     if hint:
         message += f"; did you mean {hint!r}?"
     return [Hit(where, message, f'send "{hint}"' if hint else "send a three-letter ISO 4217 code")]
+
+
+def _c005_suspect(custom: dict[str, Any]) -> bool:
+    """C005 might report: a negative value (whatever the event and refund-events),
+    or a value without a currency or the reverse (whatever the event)."""
+    value: Any = custom.get("value")  # a JSON value, dispatched on its exact type
+    currency = custom.get("currency")
+    if value is None and currency is None:
+        return False
+    kind = type(value)
+    if (kind is int or kind is float) and value < 0:
+        return True
+    has_currency = bool(currency.strip()) if type(currency) is str else currency is not None
+    return (value is not None) != has_currency
 
 
 _NUMERIC_KEYS = ("value", "predicted_ltv", "net_revenue")
@@ -397,6 +442,9 @@ def numeric_field_not_number(event: dict[str, Any], ctx: Context) -> list[Hit] |
     Severity.WARNING,
     Scope.EVENT,
     options={"refund-events": ["Refund"]},
+    when=Condition(
+        "type(custom_data) is dict and suspect(custom_data)", names={"suspect": _c005_suspect}
+    ),
 )
 def value_implausible(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`value` is negative, or `value` and `currency` are not sent together.
@@ -492,7 +540,13 @@ def value_implausible(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return hits
 
 
-@rule("C006", "contents-invalid", Severity.WARNING, Scope.EVENT)
+@rule(
+    "C006",
+    "contents-invalid",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition('type(custom_data) is dict and custom_data.get("contents") is not None'),
+)
 def contents_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`contents` is not a list of items with an `id` and a positive quantity.
 
@@ -580,7 +634,13 @@ def contents_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return hits
 
 
-@rule("C007", "content-ids-invalid", Severity.WARNING, Scope.EVENT)
+@rule(
+    "C007",
+    "content-ids-invalid",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition('type(custom_data) is dict and custom_data.get("content_ids") is not None'),
+)
 def content_ids_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`content_ids` is not a non-empty array of IDs.
 
@@ -655,6 +715,19 @@ _CONTENT_TYPES = ("product", "product_group")
 _DELIVERY = ("in_store", "curbside", "home_delivery")
 
 
+def _enum_suspect(custom: dict[str, Any]) -> bool:
+    """C008 might report: an enum value other than Meta's, or a delivery_category in contents."""
+    # Tuples, not sets: a value may be unhashable (a list).
+    if custom.get("content_type") not in (None, *_CONTENT_TYPES):
+        return True
+    if custom.get("delivery_category") not in (None, *_DELIVERY):
+        return True
+    contents = custom.get("contents")
+    if type(contents) is not list:
+        return False
+    return any(type(item) is dict and "delivery_category" in item for item in contents)
+
+
 def _enum_hit(where: tuple[Any, ...], name: str, value: str, allowed: tuple[str, ...]) -> Hit:
     squashed = value.strip().lower().replace(" ", "_").replace("-", "_")
     hint = squashed if squashed in allowed else None
@@ -666,7 +739,15 @@ def _enum_hit(where: tuple[Any, ...], name: str, value: str, allowed: tuple[str,
     return Hit(where, message, f'send "{hint}"' if hint else f"send one of: {', '.join(allowed)}")
 
 
-@rule("C008", "enum-invalid", Severity.WARNING, Scope.EVENT)
+@rule(
+    "C008",
+    "enum-invalid",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition(
+        "type(custom_data) is dict and suspect(custom_data)", names={"suspect": _enum_suspect}
+    ),
+)
 def enum_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`content_type` or `delivery_category` is not one of Meta's values.
 
@@ -748,7 +829,17 @@ def _same_order(ids: list[Any], contents: list[Any]) -> bool:
         return False  # an item without id, or not an object
 
 
-@rule("C009", "contents-mismatch", Severity.INFO, Scope.EVENT)
+@rule(
+    "C009",
+    "contents-mismatch",
+    Severity.INFO,
+    Scope.EVENT,
+    when=Condition(
+        'type(custom_data) is dict and type(custom_data.get("contents")) is list'
+        ' and (type(custom_data.get("content_ids")) is list'
+        ' or type(custom_data.get("num_items")) is int)'
+    ),
+)
 def contents_mismatch(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`content_ids`, `contents` and `num_items` disagree.
 
@@ -823,7 +914,13 @@ def contents_mismatch(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return hits
 
 
-@rule("C010", "order-id-suspicious", Severity.WARNING, Scope.EVENT)
+@rule(
+    "C010",
+    "order-id-suspicious",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition('type(custom_data) is dict and type(custom_data.get("order_id")) is str'),
+)
 def order_id_suspicious(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`order_id` is empty, a placeholder, an unrendered template or padded.
 
@@ -877,7 +974,19 @@ def order_id_suspicious(event: dict[str, Any], ctx: Context) -> list[Hit] | None
 # --------------------------------------------------------------------------- CRM (Conversion Leads)
 
 
-@rule("C011", "crm-event-source-missing", Severity.WARNING, Scope.EVENT)
+@rule(
+    "C011",
+    "crm-event-source-missing",
+    Severity.WARNING,
+    Scope.EVENT,
+    # is_crm_event's markers, by presence alone: a CRM action_source or one of
+    # the CRM keys in custom_data (an ordinary event carries none).
+    when=Condition(
+        "action_source == crm_source or (type(custom_data) is dict"
+        ' and ("event_source" in custom_data or "lead_event_source" in custom_data))',
+        names={"crm_source": CRM_ACTION_SOURCE},
+    ),
+)
 def crm_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event lacks `custom_data.event_source: "crm"`.
 
@@ -938,7 +1047,19 @@ def crm_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] |
     ]
 
 
-@rule("C012", "crm-lead-event-source-missing", Severity.WARNING, Scope.EVENT)
+@rule(
+    "C012",
+    "crm-lead-event-source-missing",
+    Severity.WARNING,
+    Scope.EVENT,
+    # is_crm_event's markers, by presence alone: a CRM action_source or one of
+    # the CRM keys in custom_data (an ordinary event carries none).
+    when=Condition(
+        "action_source == crm_source or (type(custom_data) is dict"
+        ' and ("event_source" in custom_data or "lead_event_source" in custom_data))',
+        names={"crm_source": CRM_ACTION_SOURCE},
+    ),
+)
 def crm_lead_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event does not name its CRM in `lead_event_source`.
 

@@ -17,6 +17,7 @@ from capi_lint.mask import mask_label
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
 from capi_lint.rules._util import WINDOW, RecentKeys, is_present
+from capi_lint.tiers import Condition
 
 #: Sources whose events Meta deduplicates against the Pixel / app SDK (D001).
 _PAIRED_SOURCES = frozenset({"website", "app"})
@@ -91,7 +92,15 @@ def _id_key(value: Any) -> str | None:
     return None
 
 
-@rule("D001", "no-dedup-key", Severity.WARNING, Scope.EVENT, action_sources=_PAIRED_SOURCES)
+@rule(
+    "D001",
+    "no-dedup-key",
+    Severity.WARNING,
+    Scope.EVENT,
+    action_sources=_PAIRED_SOURCES,
+    # Not a usable event_id (a str one is the common case; the rest is the check's).
+    when=Condition("type(event_id) is not str or not event_id or event_id.isspace()"),
+)
 def no_dedup_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A website or app event has neither `event_id` nor `external_id` + `fbp`.
 
@@ -145,7 +154,7 @@ def no_dedup_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     ]
 
 
-@rule("D002", "missing-event-id", Severity.INFO, Scope.EVENT)
+@rule("D002", "missing-event-id", Severity.INFO, Scope.EVENT, when=Condition("event_id is None"))
 def missing_event_id(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `event_id`.
 
@@ -486,7 +495,20 @@ class EventIdReused:
         return None
 
 
-@rule("D005", "event-id-suspicious", Severity.WARNING, Scope.EVENT)
+@rule(
+    "D005",
+    "event-id-suspicious",
+    Severity.WARNING,
+    Scope.EVENT,
+    # suspicious_id's first tests, unrolled: empty, whitespace, a placeholder's
+    # first character, a template's opening character.
+    when=Condition(
+        "event_id is not None and (type(event_id) is not str or not event_id"
+        " or event_id[0] in starts or event_id[0].isspace() or '{' in event_id"
+        " or '%' in event_id or '[' in event_id or '<' in event_id)",
+        names={"starts": _PLACEHOLDER_START},
+    ),
+)
 def event_id_suspicious(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_id` is empty, a placeholder, an unrendered template or not a string.
 

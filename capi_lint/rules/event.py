@@ -12,6 +12,7 @@ from capi_lint.mask import mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, also, rule
 from capi_lint.rules._util import is_present, mask, numeric_string_int, reference_time
+from capi_lint.tiers import Condition
 
 DAY = 86_400
 _INF = float("inf")
@@ -101,7 +102,15 @@ def _is_sub_second(value: int) -> bool:
     return value >= 10**11
 
 
-@rule("E001", "missing-event-name", Severity.ERROR, Scope.EVENT)
+@rule(
+    "E001",
+    "missing-event-name",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "event_name is None or (isinstance(event_name, str) and not event_name.strip())"
+    ),
+)
 def missing_event_name(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `event_name`.
 
@@ -137,7 +146,16 @@ def missing_event_name(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return None
 
 
-@rule("E002", "event-name-case-variant", Severity.WARNING, Scope.EVENT)
+@rule(
+    "E002",
+    "event-name-case-variant",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition(
+        "type(event_name) is str and event_name not in standard",
+        names={"standard": _STANDARD_SET},
+    ),
+)
 def event_name_case_variant(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_name` is a misspelt standard event name.
 
@@ -186,7 +204,13 @@ def event_name_case_variant(event: dict[str, Any], ctx: Context) -> list[Hit] | 
     ]
 
 
-@rule("E003", "missing-event-time", Severity.ERROR, Scope.EVENT)
+@rule(
+    "E003",
+    "missing-event-time",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("event_time is None"),
+)
 def missing_event_time(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `event_time`.
 
@@ -217,7 +241,13 @@ def missing_event_time(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return None
 
 
-@rule("E004", "event-time-not-integer", Severity.ERROR, Scope.EVENT)
+@rule(
+    "E004",
+    "event-time-not-integer",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("event_time is not None and type(event_time) is not int"),
+)
 def event_time_not_integer(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is not an integer.
 
@@ -308,7 +338,20 @@ def event_time_not_integer(event: dict[str, Any], ctx: Context) -> list[Hit] | N
     return [Hit(("event_time",), f"`event_time` is {what}; expected an integer")]
 
 
-@rule("E005", "event-time-milliseconds", Severity.ERROR, Scope.EVENT)
+#: An int ``event_time`` in seconds (the clean case) is judged by its size alone;
+#: any other type goes to the check (floats and numeric strings count there).
+_SECONDS_INT = "type(event_time) is int"
+
+
+@rule(
+    "E005",
+    "event-time-milliseconds",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        f"event_time is not None and (not {_SECONDS_INT} or event_time >= 100000000000)"
+    ),
+)
 def event_time_milliseconds(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is in milliseconds (or microseconds), not seconds.
 
@@ -367,6 +410,12 @@ def event_time_milliseconds(event: dict[str, Any], ctx: Context) -> list[Hit] | 
     Scope.EVENT,
     options={"max-age-days": 7, "physical-store-max-age-days": 62},
     needs_now=NeedsNow.PARTLY,
+    # Older than the shorter of the two windows (options: any int, read per event).
+    when=Condition(
+        f"now is not None and event_time is not None and (not {_SECONDS_INT} or now - event_time"
+        ' > 86400 * min(ctx.option("E006", "max-age-days"),'
+        ' ctx.option("E006", "physical-store-max-age-days")))'
+    ),
 )
 def event_time_too_old(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is older than Meta accepts.
@@ -503,6 +552,10 @@ class OldestBeforeNewest:
     Scope.EVENT,
     options={"tolerance-seconds": 60},
     needs_now=NeedsNow.YES,
+    when=Condition(
+        f"now is not None and event_time is not None and (not {_SECONDS_INT}"
+        ' or event_time - now > ctx.option("E007", "tolerance-seconds"))'
+    ),
 )
 def event_time_in_future(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_time` is in the future.
@@ -553,7 +606,17 @@ def event_time_in_future(event: dict[str, Any], ctx: Context) -> list[Hit] | Non
     ]
 
 
-@rule("E008", "event-time-delayed", Severity.INFO, Scope.EVENT, needs_now=NeedsNow.YES)
+@rule(
+    "E008",
+    "event-time-delayed",
+    Severity.INFO,
+    Scope.EVENT,
+    needs_now=NeedsNow.YES,
+    when=Condition(
+        f"now is not None and event_time is not None and (not {_SECONDS_INT}"
+        " or now - event_time > 3600)"
+    ),
+)
 def event_time_delayed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event is sent long after it happened.
 
@@ -614,7 +677,15 @@ def event_time_delayed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     ]
 
 
-@rule("E009", "missing-action-source", Severity.ERROR, Scope.EVENT)
+@rule(
+    "E009",
+    "missing-action-source",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "action_source is None or (isinstance(action_source, str) and not action_source.strip())"
+    ),
+)
 def missing_action_source(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `action_source`.
 
@@ -652,7 +723,16 @@ def missing_action_source(event: dict[str, Any], ctx: Context) -> list[Hit] | No
     return None
 
 
-@rule("E010", "invalid-action-source", Severity.ERROR, Scope.EVENT)
+@rule(
+    "E010",
+    "invalid-action-source",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "type(action_source) is str and action_source not in sources",
+        names={"sources": _ACTION_SET},
+    ),
+)
 def invalid_action_source(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`action_source` is not one of Meta's values.
 
@@ -701,7 +781,18 @@ def invalid_action_source(event: dict[str, Any], ctx: Context) -> list[Hit] | No
     ]
 
 
-@rule("E011", "website-missing-required", Severity.ERROR, Scope.EVENT, action_sources={"website"})
+@rule(
+    "E011",
+    "website-missing-required",
+    Severity.ERROR,
+    Scope.EVENT,
+    action_sources={"website"},
+    when=Condition(
+        "not present(event_source_url) or not isinstance(user_data, dict)"
+        ' or not present(user_data.get("client_user_agent"))',
+        names={"present": is_present},
+    ),
+)
 def website_missing_required(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A website event lacks `event_source_url` or `client_user_agent`.
 
@@ -777,7 +868,20 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
-@rule("E012", "invalid-url", Severity.WARNING, Scope.EVENT)
+@rule(
+    "E012",
+    "invalid-url",
+    Severity.WARNING,
+    Scope.EVENT,
+    # The check's own (cached) verdict per URL.
+    when=Condition(
+        "(type(event_source_url) is str and event_source_url != ''"
+        " and problem(event_source_url) is not None)"
+        " or (type(referrer_url) is str and referrer_url != ''"
+        " and problem(referrer_url) is not None)",
+        names={"problem": _url_problem},
+    ),
+)
 def invalid_url(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`event_source_url` or `referrer_url` is not an absolute web URL.
 
@@ -828,7 +932,16 @@ _DPO_COUNTRIES = frozenset({0, 1})
 _DPO_STATES = frozenset({0, 1000})
 
 
-@rule("E013", "dpo-invalid", Severity.WARNING, Scope.EVENT)
+@rule(
+    "E013",
+    "dpo-invalid",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition(
+        "data_processing_options is not None or data_processing_options_country is not None"
+        " or data_processing_options_state is not None"
+    ),
+)
 def dpo_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """Data processing options are inconsistent or undocumented.
 
@@ -944,7 +1057,13 @@ def implausible_original_time(value: int) -> bool:
     return value < _MIN_SECONDS or _is_sub_second(value)
 
 
-@rule("E014", "original-event-time-implausible", Severity.ERROR, Scope.EVENT)
+@rule(
+    "E014",
+    "original-event-time-implausible",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("type(original_event_data) is dict"),
+)
 def original_event_time_implausible(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`original_event_data.event_time` is not a Unix time in seconds.
 
@@ -992,7 +1111,15 @@ def original_event_time_implausible(event: dict[str, Any], ctx: Context) -> list
     ]
 
 
-@rule("E015", "append-event-outside-window", Severity.WARNING, Scope.EVENT)
+@rule(
+    "E015",
+    "append-event-outside-window",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition(
+        "type(event_name) is str and event_name in windows", names={"windows": APPEND_WINDOWS}
+    ),
+)
 def append_event_outside_window(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An AppendAttribution/AppendValue event is earlier than, or too late after, its original.
 
@@ -1063,7 +1190,16 @@ def append_event_outside_window(event: dict[str, Any], ctx: Context) -> list[Hit
     return [Hit(("event_time",), message, fix)]
 
 
-@rule("E016", "append-original-event-incomplete", Severity.ERROR, Scope.EVENT)
+@rule(
+    "E016",
+    "append-original-event-incomplete",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "event_name == attribution or event_name == value",
+        names={"attribution": APPEND_ATTRIBUTION, "value": APPEND_VALUE},
+    ),
+)
 def append_original_event_incomplete(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An AppendAttribution/AppendValue event does not identify its original event.
 

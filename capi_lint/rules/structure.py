@@ -8,6 +8,7 @@ the JSON Schemas in :mod:`capi_lint.schemas`.
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Any
 
 from capi_lint import schemas
@@ -16,6 +17,7 @@ from capi_lint.mask import key_pointer, mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, declare, rule
 from capi_lint.rules._util import describe_type
+from capi_lint.tiers import Condition
 
 declare(
     "S001",
@@ -417,12 +419,22 @@ def _squash(key: str) -> str:
     return "".join(ch for ch in key.lower() if ch not in "_- .")
 
 
-def suggest(key: str, known: tuple[str, ...]) -> str | None:
-    """The key the user most likely meant, if any."""
-    squashed = _squash(key)
+@functools.lru_cache(maxsize=64)
+def _squashed(known: tuple[str, ...]) -> dict[str, str]:
+    """Each squashed known key -> the first known key it squashes from."""
+    found: dict[str, str] = {}
     for candidate in known:
-        if _squash(candidate) == squashed:
-            return candidate
+        found.setdefault(_squash(candidate), candidate)
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def suggest(key: str, known: tuple[str, ...]) -> str | None:
+    """The key the user most likely meant, if any (cached: misspellings repeat)."""
+    squashed = _squash(key)
+    candidate = _squashed(known).get(squashed)
+    if candidate is not None:
+        return candidate
     alias = _ALIASES.get(squashed)
     if alias in known:
         return alias
@@ -447,13 +459,31 @@ def _problems(event: dict[str, Any], ctx: Context) -> list[schemas.SchemaProblem
     if found is None:
         spec = schemas.table("event")
         if schemas.suspicious(event, spec):
-            # Only the suspicious members go to the (slow) full validation.
+            # Only the suspicious members are explained.
             narrowed = schemas.narrowed(event, spec)
-            found = [p for p in schemas.explain("event", narrowed) if not _owned(p.where)]
+            found = [p for p in schemas.problems("event", narrowed) if not _owned(p.where)]
         else:
             found = []
         memo["schema"] = found
     return found
+
+
+def _schema_suspect(event: dict[str, Any], ctx: Context) -> bool:
+    """S009's and S010's condition: False only when :func:`_problems` finds nothing.
+
+    The walk is :func:`schemas.suspicious`, done once per event for both rules:
+    on a clean event the verdict (no problems) goes to the memo ``_problems``
+    reads, so S010's condition reads it there, and so does S010's check when
+    S009 is not selected.
+    """
+    memo = ctx.memo
+    found = memo.get("schema")
+    if found is not None:
+        return bool(found)
+    if schemas.suspicious(event, schemas.table("event")):
+        return True
+    memo["schema"] = []
+    return False
 
 
 def _request_problems(root: Any, ctx: Context) -> list[schemas.SchemaProblem]:
@@ -462,7 +492,7 @@ def _request_problems(root: Any, ctx: Context) -> list[schemas.SchemaProblem]:
     top = {k: v for k, v in root.items() if k != "data"}
     if not schemas.suspicious(top, schemas.table("request")):
         return []
-    return list(schemas.explain("request", top))
+    return schemas.problems("request", top)
 
 
 def _unknown_hits(problems: list[schemas.SchemaProblem]) -> list[Hit] | None:
@@ -473,7 +503,8 @@ def _unknown_hits(problems: list[schemas.SchemaProblem]) -> list[Hit] | None:
         owner = ".".join(str(w) for w in p.where[:-1] if not isinstance(w, int)) or "the event"
         if owner == "the event" and len(p.where) == 1 and p.known and "data" in p.known:
             owner = "the request body"
-        hint = suggest(p.key or "", p.known)
+        # A library caller may pass a dict with non-string keys: no suggestion then.
+        hint = suggest(p.key, p.known) if isinstance(p.key, str) else None
         message = f"unknown key {_q(p.key)} in {owner}"
         fix = None
         if hint:
@@ -497,7 +528,10 @@ def _q(key: str | None) -> str:
     return "`" + text + "`"
 
 
-@rule("S009", "unknown-key", Severity.ERROR, Scope.EVENT)
+_SCHEMA_SUSPECT = Condition("schema_suspect(event, ctx)", names={"schema_suspect": _schema_suspect})
+
+
+@rule("S009", "unknown-key", Severity.ERROR, Scope.EVENT, when=_SCHEMA_SUSPECT)
 def unknown_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A key that Meta does not know.
 
@@ -572,7 +606,7 @@ _EXPECTED = {
 }
 
 
-@rule("S010", "wrong-type", Severity.ERROR, Scope.EVENT)
+@rule("S010", "wrong-type", Severity.ERROR, Scope.EVENT, when=_SCHEMA_SUSPECT)
 def wrong_type(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A known key has the wrong JSON type.
 

@@ -392,3 +392,9 @@ def test_s009_and_s010_on_odd_values_do_not_crash() -> None:
     event["user_data"] = {"em": [[[]]], "ph": {"a": {"b": None}}, "": 1, "x" * 1000: None}
     event["custom_data"] = {"contents": [None, 1, "x", {"id": {}}], "value": float("nan")}
     assert {"S009", "S010"} <= set(codes(body(event), select=["S"], text=False))
+
+
+def test_s009_a_non_string_key_from_a_library_caller() -> None:
+    # A Python dict may carry an int key: a finding, not a traceback (no suggestion).
+    found = [f for f in lint(body(website_event() | {1: "x"}), text=False) if f.code == "S009"]
+    assert [(f.pointer, f.message) for f in found] == [("/data/0", "unknown key `1` in the event")]
