@@ -20,15 +20,24 @@ from capi_lint.rules._userdata import (
     ip_address_part,
     is_ip,
     label,
+    may_hold_empty,
+    may_lack_identifier,
     parse_cookie,
     raw_only_digest,
 )
 from capi_lint.rules._util import mask, reference_time
+from capi_lint.tiers import Condition
 
 # --------------------------------------------------------------------------- U001–U004
 
 
-@rule("U001", "missing-user-data", Severity.ERROR, Scope.EVENT)
+@rule(
+    "U001",
+    "missing-user-data",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("user_data is None"),  # absent or null: exactly when it reports
+)
 def missing_user_data(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The event has no `user_data`.
 
@@ -63,7 +72,14 @@ def missing_user_data(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return None
 
 
-@rule("U002", "no-identifier", Severity.ERROR, Scope.EVENT)
+#: U002 and U003 report only when no identifying key is present.
+_UNIDENTIFIED = Condition(
+    "type(user_data) is dict and may_lack_identifier(user_data)",
+    names={"may_lack_identifier": may_lack_identifier},
+)
+
+
+@rule("U002", "no-identifier", Severity.ERROR, Scope.EVENT, when=_UNIDENTIFIED)
 def no_identifier(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`user_data` holds no customer information at all.
 
@@ -126,7 +142,7 @@ _SPLIT_AS = {
 }
 
 
-@rule("U003", "invalid-key-combination", Severity.ERROR, Scope.EVENT)
+@rule("U003", "invalid-key-combination", Severity.ERROR, Scope.EVENT, when=_UNIDENTIFIED)
 def invalid_key_combination(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The customer information is only one of Meta's invalid combinations.
 
@@ -181,7 +197,16 @@ def invalid_key_combination(event: dict[str, Any], ctx: Context) -> list[Hit] | 
     return None
 
 
-@rule("U004", "empty-value", Severity.WARNING, Scope.EVENT)
+@rule(
+    "U004",
+    "empty-value",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition(
+        "type(user_data) is dict and may_hold_empty(user_data)",
+        names={"may_hold_empty": may_hold_empty},
+    ),
+)
 def empty_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A `user_data` key is sent with an empty value.
 
@@ -283,23 +308,35 @@ def ip_problem(value: str) -> tuple[str | None, str | None]:
     # takes a few more, so the verdict is cached (bounded) for the events of
     # one visitor, which share their address.
     if value.isascii() and "%" not in value and "\0" not in value:
+        # Only an IPv6 address has a colon, only an IPv4 one has none: one
+        # parse, no exception for the family it is not.
         try:
-            packed = inet_pton(AF_INET, value)
+            packed = inet_pton(AF_INET6 if ":" in value else AF_INET, value)
         except OSError:
-            try:
-                packed = inet_pton(AF_INET6, value)
-            except OSError:
-                packed = None
+            packed = None
         if packed is not None:
             return None, _non_public(packed)
     return _ip_problem_slow(value)
 
 
+#: Non-public ranges by (packed length, first byte): most first bytes have none,
+#: so a public address is settled by one dict lookup.
+_RANGES_BY_LEAD: dict[tuple[int, int], tuple[tuple[int, int, str, str], ...]] = {}
+for _size, _ranges in _RANGES_BY_SIZE.items():
+    for _range in _ranges:
+        _shift = 8 * (_size - 1)
+        for _lead in range(_range[0] >> _shift, (_range[1] >> _shift) + 1):
+            _RANGES_BY_LEAD[_size, _lead] = (*_RANGES_BY_LEAD.get((_size, _lead), ()), _range)
+
+
 def _non_public(packed: bytes) -> str | None:
     if len(packed) == 16 and packed[:12] == _V4_MAPPED_PREFIX:
         packed = packed[12:]
+    ranges = _RANGES_BY_LEAD.get((len(packed), packed[0]))
+    if ranges is None:
+        return None
     number = int.from_bytes(packed, "big")
-    for first, last, text, net in _RANGES_BY_SIZE[len(packed)]:
+    for first, last, text, net in ranges:
         if first <= number <= last:
             return f"{text} address ({net})"
     return None
@@ -387,7 +424,29 @@ def client_ip(event: dict[str, Any]) -> str | None:
     return value
 
 
-@rule("U005", "invalid-ip", Severity.WARNING, Scope.EVENT)
+def ip_invalid(user_data: Any) -> bool:
+    """U005's condition: ``user_data.client_ip_address`` is a string that is not one address."""
+    if type(user_data) is not dict:
+        return False
+    value = user_data.get("client_ip_address")
+    return type(value) is str and ip_problem(value)[0] is not None
+
+
+def ip_non_public(user_data: Any) -> bool:
+    """U006's condition: ``user_data.client_ip_address`` is an address in a non-public range."""
+    if type(user_data) is not dict:
+        return False
+    value = user_data.get("client_ip_address")
+    return type(value) is str and ip_problem(value)[1] is not None
+
+
+@rule(
+    "U005",
+    "invalid-ip",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("ip_invalid(user_data)", names={"ip_invalid": ip_invalid}),
+)
 def invalid_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`client_ip_address` is not one IP address.
 
@@ -437,7 +496,13 @@ def invalid_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     ]
 
 
-@rule("U006", "non-public-ip", Severity.WARNING, Scope.EVENT)
+@rule(
+    "U006",
+    "non-public-ip",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("ip_non_public(user_data)", names={"ip_non_public": ip_non_public}),
+)
 def non_public_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`client_ip_address` is not a public address.
 
@@ -482,7 +547,20 @@ def non_public_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     ]
 
 
-@rule("U007", "website-missing-ip", Severity.WARNING, Scope.EVENT, action_sources={"website"})
+@rule(
+    "U007",
+    "website-missing-ip",
+    Severity.WARNING,
+    Scope.EVENT,
+    action_sources={"website"},
+    # The check itself, inline: no address (absent or null), or a blank string.
+    when=Condition(
+        "type(user_data) is dict and ("
+        "type(user_data.get('client_ip_address')) is not str"
+        " or not user_data['client_ip_address']"
+        " or user_data['client_ip_address'].isspace())"
+    ),
+)
 def website_missing_ip(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A website event has no `client_ip_address`.
 
@@ -567,7 +645,43 @@ _UA_LIBRARIES = (
 )
 
 
-@rule("U008", "invalid-user-agent", Severity.WARNING, Scope.EVENT)
+@lru_cache(maxsize=1024)
+def user_agent_problem(value: str) -> str | None:
+    """What is wrong with a `client_user_agent` string (U008), or None.
+
+    Cached (bounded): a handful of browser builds send most of the traffic.
+    """
+    text = value.strip()
+    if len(text) >= 12 and text[:8] == "Mozilla/" and text[11:12] == " ":
+        return None  # the overwhelmingly common "Mozilla/5.0 (…" form
+    if not text or raw_only_digest(text):
+        return None
+    lowered = text.lower()
+    if lowered in _UA_PLACEHOLDERS:
+        return "is a placeholder, not a browser's user agent"
+    if lowered.startswith(_UA_LIBRARIES):
+        library = next(p for p in _UA_LIBRARIES if lowered.startswith(p)).rstrip("/ v(")
+        return f"is the default user agent of the HTTP library {library!r}, not the browser's"
+    if len(text) < 10:
+        return f"is only {len(text)} characters long; a browser's user agent is much longer"
+    return None
+
+
+def user_agent_bad(user_data: Any) -> bool:
+    """U008's condition (exact): a string `client_user_agent` with a problem."""
+    if type(user_data) is not dict:
+        return False
+    value = user_data.get("client_user_agent")
+    return type(value) is str and user_agent_problem(value) is not None
+
+
+@rule(
+    "U008",
+    "invalid-user-agent",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("user_agent_bad(user_data)", names={"user_agent_bad": user_agent_bad}),
+)
 def invalid_user_agent(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`client_user_agent` is not a browser's user agent.
 
@@ -603,20 +717,8 @@ def invalid_user_agent(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     value = user_data.get("client_user_agent")
     if type(value) is not str:
         return None
-    text = value.strip()
-    if len(text) >= 12 and text[:8] == "Mozilla/" and text[11:12] == " ":
-        return None  # the overwhelmingly common "Mozilla/5.0 (…" form
-    if not text or raw_only_digest(text):
-        return None
-    lowered = text.lower()
-    if lowered in _UA_PLACEHOLDERS:
-        problem = "is a placeholder, not a browser's user agent"
-    elif lowered.startswith(_UA_LIBRARIES):
-        library = next(p for p in _UA_LIBRARIES if lowered.startswith(p)).rstrip("/ v(")
-        problem = f"is the default user agent of the HTTP library {library!r}, not the browser's"
-    elif len(text) < 10:
-        problem = f"is only {len(text)} characters long; a browser's user agent is much longer"
-    else:
+    problem = user_agent_problem(value)
+    if problem is None:
         return None
     return [
         Hit(
@@ -684,6 +786,41 @@ def _future(parsed: Any, event: dict[str, Any], ctx: Context, code: str) -> str 
     return f"has a creation time {_span(ahead)} after the reference time {reference_time(ctx.now)}"
 
 
+#: A plain cookie value :func:`parse_cookie` finds well-formed (problem None,
+#: ``created_ms`` the 13 digits): ASCII digits only, an optional base64url-ish
+#: fifth segment (an appendix or not: H008's). Anything else runs the check.
+_PLAIN_COOKIE = {
+    "fbc": re.compile(r"fb\.[0-9]{1,3}\.([0-9]{13})\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?"),
+    "fbp": re.compile(r"fb\.[0-9]{1,3}\.([0-9]{13})\.[0-9]+(?:\.[A-Za-z0-9_-]*)?"),
+}
+
+
+def _cookie_suspect(key: str, code: str, user_data: Any, event_time: Any, ctx: Context) -> bool:
+    """U009's / U013's condition: False only for a non-string or a plain cookie
+    value whose creation time is not after `event_time` or the reference time."""
+    if type(user_data) is not dict:
+        return False
+    value = user_data.get(key)
+    if type(value) is not str:
+        return False
+    plain = _PLAIN_COOKIE[key].fullmatch(value)
+    if plain is None:
+        return True
+    created = int(plain[1]) // 1000
+    tolerance = ctx.option(code, "future-tolerance-seconds")
+    if type(event_time) is int and 0 < event_time < 10**11 and created - event_time > tolerance:
+        return True
+    return ctx.now is not None and created - ctx.now > tolerance
+
+
+def fbc_suspect(user_data: Any, event_time: Any, ctx: Context) -> bool:
+    return _cookie_suspect("fbc", "U009", user_data, event_time, ctx)
+
+
+def fbp_suspect(user_data: Any, event_time: Any, ctx: Context) -> bool:
+    return _cookie_suspect("fbp", "U013", user_data, event_time, ctx)
+
+
 def _span(seconds: int) -> str:
     hours = seconds / 3600
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
@@ -696,6 +833,7 @@ def _span(seconds: int) -> str:
     Scope.EVENT,
     options={"future-tolerance-seconds": 86_400},
     needs_now=NeedsNow.PARTLY,
+    when=Condition("fbc_suspect(user_data, event_time, ctx)", names={"fbc_suspect": fbc_suspect}),
 )
 def fbc_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`fbc` is not `fb.<index>.<creation time ms>.<fbclid>[.<appendix>]`.
@@ -748,7 +886,17 @@ def fbc_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     )
 
 
-@rule("U010", "fbc-double-wrapped", Severity.ERROR, Scope.EVENT)
+@rule(
+    "U010",
+    "fbc-double-wrapped",
+    Severity.ERROR,
+    Scope.EVENT,
+    # A wrapped value has at least six dots; a cookie value has three (four with an appendix).
+    when=Condition(
+        "type(user_data) is dict and type(user_data.get('fbc')) is str"
+        " and user_data['fbc'].count('.') > 5"
+    ),
+)
 def fbc_double_wrapped(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`fbc` wraps a complete cookie value again.
 
@@ -811,7 +959,32 @@ def _event_url(event: dict[str, Any]) -> str | None:
     return url if type(url) is str else None
 
 
-@rule("U011", "fbclid-modified", Severity.WARNING, Scope.EVENT)
+def fbclid_suspect(user_data: Any, url: Any) -> bool:
+    """U011's condition: the URL has an `fbclid`, or the fbc's fbclid (the fourth
+    segment, or the whole of a dot-less value) could be encoded or all lowercase."""
+    if type(user_data) is not dict:
+        return False
+    fbc = user_data.get("fbc")
+    if type(fbc) is not str:
+        return False
+    if type(url) is str and "fbclid=" in url:
+        return True
+    if "%" in fbc or "+" in fbc or " " in fbc:
+        return True
+    parts = fbc.split(".", 4)
+    ident = parts[3] if len(parts) > 3 else fbc if len(parts) == 1 else ""
+    return len(ident) >= 20 and ident.islower()
+
+
+@rule(
+    "U011",
+    "fbclid-modified",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition(
+        "fbclid_suspect(user_data, event_source_url)", names={"fbclid_suspect": fbclid_suspect}
+    ),
+)
 def fbclid_modified(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The fbclid inside `fbc` looks modified.
 
@@ -878,7 +1051,13 @@ def fbclid_problem(fbclid: str, url: str | None) -> str | None:
     return problem
 
 
-@rule("U012", "fbc-missing-with-fbclid", Severity.WARNING, Scope.EVENT)
+@rule(
+    "U012",
+    "fbc-missing-with-fbclid",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("type(event_source_url) is str and 'fbclid=' in event_source_url"),
+)
 def fbc_missing_with_fbclid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The page URL carries an `fbclid` but the event has no `fbc`.
 
@@ -935,6 +1114,7 @@ def fbc_missing_with_fbclid(event: dict[str, Any], ctx: Context) -> list[Hit] | 
     Scope.EVENT,
     options={"future-tolerance-seconds": 86_400},
     needs_now=NeedsNow.PARTLY,
+    when=Condition("fbp_suspect(user_data, event_time, ctx)", names={"fbp_suspect": fbp_suspect}),
 )
 def fbp_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`fbp` is not `fb.<index>.<creation time ms>.<random number>[.<appendix>]`.
@@ -985,7 +1165,13 @@ _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}
 _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
-@rule("U014", "madid-invalid", Severity.WARNING, Scope.EVENT)
+@rule(
+    "U014",
+    "madid-invalid",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("type(user_data) is dict and 'madid' in user_data"),
+)
 def madid_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`madid` is not a mobile advertiser ID.
 
@@ -1054,7 +1240,13 @@ def _lead_id_problem(value: Any) -> str | None:
     return "not a number"
 
 
-@rule("U015", "lead-id-invalid", Severity.ERROR, Scope.EVENT)
+@rule(
+    "U015",
+    "lead-id-invalid",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("type(user_data) is dict and 'lead_id' in user_data"),
+)
 def lead_id_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`user_data.lead_id` is not a 15- or 16-digit Meta lead ID.
 
