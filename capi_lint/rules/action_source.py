@@ -20,6 +20,7 @@ from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, also, rule
 from capi_lint.rules._leads import CRM_ACTION_SOURCE, is_crm_event
 from capi_lint.rules._util import describe_type, is_present
+from capi_lint.tiers import Condition
 
 #: Fields only a browser can supply (A001: any one of them is browser context).
 _BROWSER_USER_KEYS = ("client_user_agent", "client_ip_address", "fbp", "fbc")
@@ -44,6 +45,10 @@ def _indexes(indexes: list[int], limit: int = 5) -> str:
     Severity.WARNING,
     Scope.EVENT,
     action_sources={"website"},
+    # Reports only without a page URL: a non-blank string settles it.
+    when=Condition(
+        "type(event_source_url) is not str or not event_source_url or event_source_url.isspace()"
+    ),
 )
 def offline_labelled_website(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An offline event is labelled `action_source = website`.
@@ -121,7 +126,17 @@ def upload_fields_on_website(root: Any, ctx: Context) -> list[Hit] | None:
 _APP_REQUIRED = ("advertiser_tracking_enabled", "extinfo")
 
 
-@rule("A002", "app-data-missing", Severity.ERROR, Scope.EVENT, action_sources={"app"})
+@rule(
+    "A002",
+    "app-data-missing",
+    Severity.ERROR,
+    Scope.EVENT,
+    action_sources={"app"},
+    when=Condition(
+        "app_data is None or type(app_data) is dict and ("
+        "app_data.get('advertiser_tracking_enabled') is None or app_data.get('extinfo') is None)"
+    ),
+)
 def app_data_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An app event lacks `app_data` or its required fields.
 
@@ -174,7 +189,13 @@ def app_data_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 _EXTINFO_VERSIONS = ("a2", "i2")
 
 
-@rule("A003", "extinfo-malformed", Severity.ERROR, Scope.EVENT)
+@rule(
+    "A003",
+    "extinfo-malformed",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("type(app_data) is dict and app_data.get('extinfo') is not None"),
+)
 def extinfo_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`app_data.extinfo` is not the 16-element array Meta expects.
 
@@ -259,7 +280,13 @@ def extinfo_malformed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 _FLAGS = ("advertiser_tracking_enabled", "application_tracking_enabled")
 
 
-@rule("A004", "tracking-flag-invalid", Severity.ERROR, Scope.EVENT)
+@rule(
+    "A004",
+    "tracking-flag-invalid",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("type(app_data) is dict"),
+)
 def tracking_flag_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A tracking flag in `app_data` is not 0, 1, true or false.
 
@@ -321,6 +348,11 @@ _STORE_KEYS = ("em", "ph", "madid")
     Severity.WARNING,
     Scope.EVENT,
     action_sources={"physical_store"},
+    # An email, the usual store key, settles it.
+    when=Condition(
+        "type(user_data) is dict and not present(user_data.get('em'))",
+        names={"present": _present_str},
+    ),
 )
 def physical_store_no_contact_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A store event has no email, phone or mobile advertiser ID.
@@ -374,6 +406,11 @@ _WEB_FIELDS = ("client_ip_address", "client_user_agent", "fbc", "fbp")
     Severity.WARNING,
     Scope.EVENT,
     action_sources={"business_messaging"},
+    when=Condition(
+        "event_source_url is not None"
+        " or type(user_data) is dict and not user_data.keys().isdisjoint(web_fields)",
+        names={"web_fields": _WEB_FIELDS},
+    ),
 )
 def business_messaging_web_fields(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A business-messaging event carries browser fields.
@@ -498,7 +535,13 @@ def business_messaging_ids(event: dict[str, Any], ctx: Context) -> list[Hit] | N
 _CHAT_IDS = ("ctwa_clid", "page_scoped_user_id", "ig_sid")
 
 
-@rule("A008", "messaging-source-mismatch", Severity.WARNING, Scope.EVENT)
+@rule(
+    "A008",
+    "messaging-source-mismatch",
+    Severity.WARNING,
+    Scope.EVENT,
+    when=Condition("messaging_channel is not None or action_source == 'chat'"),
+)
 def messaging_source_mismatch(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """Messaging fields and `action_source` disagree.
 
@@ -617,7 +660,17 @@ def business_messaging_event_name(event: dict[str, Any], ctx: Context) -> list[H
     ]
 
 
-@rule("A010", "crm-event-not-system-generated", Severity.WARNING, Scope.EVENT)
+@rule(
+    "A010",
+    "crm-event-not-system-generated",
+    Severity.WARNING,
+    Scope.EVENT,
+    # Off system_generated, only custom_data's markers make a CRM event.
+    when=Condition(
+        "type(custom_data) is dict and ("
+        "'event_source' in custom_data or 'lead_event_source' in custom_data)"
+    ),
+)
 def crm_event_not_system_generated(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event is not `action_source = system_generated`.
 
@@ -676,6 +729,11 @@ _NOT_APP_SOURCES = frozenset({"website", "email"})
     Severity.WARNING,
     Scope.EVENT,
     action_sources=_NOT_APP_SOURCES,
+    when=Condition(
+        "type(app_data) is dict and app_data"
+        " or type(user_data) is dict and not user_data.keys().isdisjoint(app_only)",
+        names={"app_only": _APP_ONLY_USER_KEYS},
+    ),
 )
 def app_event_wrong_source(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """An app event is labelled `website` or `email`.
