@@ -39,8 +39,13 @@ def has_lead_event_source(data: dict[str, Any] | None) -> bool:
 
 def is_crm_event(event: dict[str, Any]) -> bool:
     """The event declares itself a Conversion Leads (CRM) event."""
-    data = custom_data(event)
-    if says_crm(data) or has_lead_event_source(data):
+    data = event.get("custom_data")
+    # Most events carry neither marker key: two dict probes settle custom_data.
+    if (
+        type(data) is dict
+        and ("event_source" in data or "lead_event_source" in data)
+        and (says_crm(data) or has_lead_event_source(data))
+    ):
         return True
     if event.get("action_source") != CRM_ACTION_SOURCE:
         return False
