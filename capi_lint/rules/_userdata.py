@@ -40,12 +40,9 @@ __all__ = [
     "is_ip",
     "label",
     "looks_like_uuid",
-    "may_hold_empty",
-    "may_lack_identifier",
     "normalise",
     "raw_only_digest",
     "resolve_region",
-    "value_present",
 ]
 
 HASHED_FIELDS = frozenset(
@@ -149,57 +146,6 @@ COMBINATION_KEYS = frozenset(
 _IDENTIFYING = KNOWN_KEYS - COMBINATION_KEYS
 _CLOSED_SETS = frozenset({"ge", "country", "st"})
 _RAW_ONLY = frozenset(RAW_ONLY_FIELDS)
-
-
-#: Identifying keys (outside every invalid combination) that events usually carry,
-#: most common first: one of them present rules out U002 and U003.
-_USUAL_IDENTIFIERS = ("em", "external_id", "ph", "client_ip_address", "fbp")
-
-
-def value_present(value: Any) -> bool:
-    """``present`` as :meth:`UserData._walk` records a key: a non-blank string, a
-    list holding a non-blank string or any non-null non-string, any other non-null."""
-    kind = type(value)
-    if kind is str:
-        return bool(value) and not value.isspace()
-    if kind is list:
-        for item in value:
-            if type(item) is str:
-                if item and not item.isspace():
-                    return True
-            elif item is not None:
-                return True
-        return False
-    return value is not None
-
-
-def may_lack_identifier(data: dict[str, Any]) -> bool:
-    """False when one of the usual identifying keys is present: then the walk
-    finds ``identifying`` (and ``present``) true. U002's and U003's condition."""
-    for key in _USUAL_IDENTIFIERS:
-        value = data.get(key)
-        if value is not None and value_present(value):
-            return False
-    return True
-
-
-def may_hold_empty(data: dict[str, Any]) -> bool:
-    """True when some value (or list item) is one the walk records in ``empties``:
-    null, blank, ``[]``, a null or blank list item. U004's condition (exact)."""
-    for value in data.values():
-        kind = type(value)
-        if kind is str:
-            if not value or value.isspace():
-                return True
-        elif kind is list:
-            if not value:
-                return True
-            for item in value:
-                if item is None or (type(item) is str and (not item or item.isspace())):
-                    return True
-        elif value is None:
-            return True
-    return False
 
 
 class UserData:

@@ -20,8 +20,6 @@ from capi_lint.rules._userdata import (
     ip_address_part,
     is_ip,
     label,
-    may_hold_empty,
-    may_lack_identifier,
     parse_cookie,
     raw_only_digest,
 )
@@ -72,14 +70,18 @@ def missing_user_data(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return None
 
 
-#: U002 and U003 report only when no identifying key is present.
-_UNIDENTIFIED = Condition(
-    "type(user_data) is dict and may_lack_identifier(user_data)",
-    names={"may_lack_identifier": may_lack_identifier},
+#: U002-U004 judge the shared user_data analysis; the H rules' conditions need
+#: it on every event anyway, so theirs reads it too (computed once, memoised).
+_ANALYSE = {"_analyse": analyse}
+
+
+@rule(
+    "U002",
+    "no-identifier",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition("type(user_data) is dict and not _analyse(event, ctx).present", names=_ANALYSE),
 )
-
-
-@rule("U002", "no-identifier", Severity.ERROR, Scope.EVENT, when=_UNIDENTIFIED)
 def no_identifier(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`user_data` holds no customer information at all.
 
@@ -142,7 +144,15 @@ _SPLIT_AS = {
 }
 
 
-@rule("U003", "invalid-key-combination", Severity.ERROR, Scope.EVENT, when=_UNIDENTIFIED)
+@rule(
+    "U003",
+    "invalid-key-combination",
+    Severity.ERROR,
+    Scope.EVENT,
+    when=Condition(
+        "type(user_data) is dict and not _analyse(event, ctx).identifying", names=_ANALYSE
+    ),
+)
 def invalid_key_combination(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """The customer information is only one of Meta's invalid combinations.
 
@@ -202,10 +212,7 @@ def invalid_key_combination(event: dict[str, Any], ctx: Context) -> list[Hit] | 
     "empty-value",
     Severity.WARNING,
     Scope.EVENT,
-    when=Condition(
-        "type(user_data) is dict and may_hold_empty(user_data)",
-        names={"may_hold_empty": may_hold_empty},
-    ),
+    when=Condition("type(user_data) is dict and _analyse(event, ctx).empties", names=_ANALYSE),
 )
 def empty_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A `user_data` key is sent with an empty value.
