@@ -96,6 +96,13 @@ _SPECIAL_HASHES = PLACEHOLDER_HASHES | {EMPTY_SHA256}
 
 _KEY = "userdata"
 
+#: value -> HashKind of hashed-field values seen lately (bounded, cleared when
+#: full): cities, states, countries, genders and returning customers' hashes
+#: repeat across events. The value's hash() is computed once per string either
+#: way (the special-hash test needs it), so a hit costs one dict lookup.
+_KINDS: dict[str, HashKind] = {}
+_KINDS_LIMIT = 4096
+
 #: (key, pointer relative to the event, value, kind)
 Elem = tuple[str, tuple[Any, ...], str, HashKind]
 
@@ -250,10 +257,15 @@ class UserData:
         self.identifying = identifying
 
     def _add(self, key: str, where: tuple[Any, ...], value: str) -> None:
-        if len(value) == 64 and _LOWER64.fullmatch(value) is not None:
-            kind = _SHA256  # the common case, without the call to classify()
-        else:
-            kind = classify(value)
+        kind = _KINDS.get(value)
+        if kind is None:
+            if len(value) == 64 and _LOWER64.fullmatch(value) is not None:
+                kind = _SHA256  # the common case, without the call to classify()
+            else:
+                kind = classify(value)
+            if len(_KINDS) >= _KINDS_LIMIT:
+                _KINDS.clear()
+            _KINDS[value] = kind
         elem = (key, where, value, kind)
         if key == "external_id":
             self.ext.append(elem)
