@@ -23,11 +23,12 @@ no call per rule that does not run.
 
 from __future__ import annotations
 
-import ast
 import builtins
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -59,30 +60,39 @@ class Condition:
     names: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        tree = ast.parse(self.expr, mode="eval")  # a SyntaxError at import, not at run time
-        clash = set(self.names) & (_CONTEXT_NAMES | {"out", "get"})
+        # A SyntaxError at import, not at run time; compile(), not the ast module,
+        # which a first check would otherwise import (~10 ms).
+        code = compile(self.expr, "<condition>", "eval")
+        clash = set(self.names) & (_CONTEXT_NAMES | {"out", "get", "hits"})
         if clash:
             raise ValueError(f"condition names shadow the engine's: {sorted(clash)}")
-        object.__setattr__(self, "_tree", tree)
-        object.__setattr__(self, "_free", _free_names(tree))
+        object.__setattr__(self, "_code", code)
 
     @property
-    def tree(self) -> ast.Expression:
-        tree: ast.Expression = self.__dict__["_tree"]
-        return tree
-
-    def free_names(self) -> frozenset[str]:
-        """Names read by the expression that it does not bind itself."""
-        free: frozenset[str] = self.__dict__["_free"]
-        return free
+    def code(self) -> CodeType:
+        code: CodeType = self.__dict__["_code"]
+        return code
 
     def fields_read(self) -> set[str]:
-        return {n for n in self.free_names() if n in fields() and n not in self.names}
+        """The members the expression reads: every name of its bytecode that is
+        a member and not one of its own (an attribute of the same spelling is
+        read needlessly, which is harmless)."""
+        return {n for n in _code_names(self.code) if n in fields() and n not in self.names}
 
     def check_names(self, code: str) -> None:
+        """Raise if the expression reads a name the tier does not bind (tests call it)."""
+        import ast
+
+        read: set[str] = set()
+        bound: set[str] = set()
+        for node in ast.walk(ast.parse(self.expr, mode="eval")):
+            if isinstance(node, ast.Name):
+                (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+            elif isinstance(node, ast.Lambda):
+                bound.update(a.arg for a in node.args.args)
         unknown = {
             n
-            for n in self.free_names()
+            for n in read - bound
             if n not in fields()
             and n not in _CONTEXT_NAMES
             and n not in self.names
@@ -92,35 +102,41 @@ class Condition:
             raise ValueError(f"rule {code}: condition names unknown {sorted(unknown)}")
 
 
-def _free_names(tree: ast.AST) -> frozenset[str]:
-    read: set[str] = set()
-    bound: set[str] = set()
-    for node in ast.walk(tree):  # one walk: conditions are compiled into every tier
-        if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, ast.Lambda):
-            bound.update(a.arg for a in node.args.args)
-    return frozenset(read - bound)
+def _code_names(code: CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):  # a comprehension or lambda
+            names |= _code_names(const)
+    return names
 
 
-class _Rename(ast.NodeTransformer):
-    def __init__(self, names: Mapping[str, str]) -> None:
-        self.names = names
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        new = self.names.get(node.id)
-        return ast.copy_location(ast.Name(new, node.ctx), node) if new else node
-
-
-@functools.lru_cache(maxsize=1024)
 def _source(condition: Condition, prefix: str) -> str:
-    """The expression with the condition's own names prefixed (unparse needs no
-    line numbers, so the renamed nodes get none: cheaper, and tiers are
-    compiled once per action_source and selection)."""
-    if not condition.names:
-        return condition.expr
+    """The expression with the condition's own names prefixed: only for a
+    condition whose names clash with another's (ast is imported only then)."""
+    import ast
+
     rename = {name: f"{prefix}{name}" for name in condition.names}
-    return ast.unparse(_Rename(rename).visit(ast.parse(condition.expr, mode="eval")))
+
+    class _Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            new = rename.get(node.id)
+            return ast.copy_location(ast.Name(new, node.ctx), node) if new else node
+
+    return ast.unparse(_Rename().visit(ast.parse(condition.expr, mode="eval")))
+
+
+_GENERATED = re.compile(r"_[rfc]\d")
+
+
+def _shares_names(condition: Condition, namespace: Mapping[str, Any]) -> bool:
+    """The condition's names can join the tier's globals as they are: none is
+    bound there to another object, none is a member or a name the tier uses."""
+    return all(
+        (name not in namespace or namespace[name] is value)
+        and name not in fields()
+        and not _GENERATED.match(name)
+        for name, value in condition.names.items()
+    )
 
 
 def compile_tier(checks: Sequence[tuple[Rule, EventCheck]]) -> Tier:
@@ -140,11 +156,15 @@ def compile_tier(checks: Sequence[tuple[Rule, EventCheck]]) -> Tier:
         if condition is None:
             body += call
             continue
-        condition.check_names(rule.code)
-        prefix = f"_c{i}_"
-        namespace.update({prefix + k: v for k, v in condition.names.items()})
         read |= condition.fields_read()
-        body.append(f"if {_source(condition, prefix)}:")
+        if _shares_names(condition, namespace):
+            namespace.update(condition.names)
+            source = condition.expr
+        else:  # a name another condition binds to something else: this one's are renamed
+            prefix = f"_c{i}_"
+            namespace.update({prefix + k: v for k, v in condition.names.items()})
+            source = _source(condition, prefix)
+        body.append(f"if {source}:")
         body += ["    " + line for line in call]
     head = ["get = event.get", "now = ctx.now"]
     head += [f"{name} = get({name!r})" for name in sorted(read)]
@@ -160,4 +180,4 @@ def holds(condition: Condition, event: dict, ctx: Any) -> bool:
     namespace: dict[str, Any] = dict(condition.names)
     namespace.update({name: event.get(name) for name in condition.fields_read()})
     namespace.update(event=event, ctx=ctx, now=ctx.now)
-    return bool(eval(compile(condition.tree, "<condition>", "eval"), namespace))
+    return bool(eval(condition.code, namespace))

@@ -350,8 +350,8 @@ _STORE_KEYS = ("em", "ph", "madid")
     action_sources={"physical_store"},
     # An email, the usual store key, settles it.
     when=Condition(
-        "type(user_data) is dict and not present(user_data.get('em'))",
-        names={"present": _present_str},
+        "type(user_data) is dict and not present_str(user_data.get('em'))",
+        names={"present_str": _present_str},
     ),
 )
 def physical_store_no_contact_key(event: dict[str, Any], ctx: Context) -> list[Hit] | None:

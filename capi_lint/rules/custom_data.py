@@ -443,7 +443,8 @@ def numeric_field_not_number(event: dict[str, Any], ctx: Context) -> list[Hit] |
     Scope.EVENT,
     options={"refund-events": ["Refund"]},
     when=Condition(
-        "type(custom_data) is dict and suspect(custom_data)", names={"suspect": _c005_suspect}
+        "type(custom_data) is dict and c005_suspect(custom_data)",
+        names={"c005_suspect": _c005_suspect},
     ),
 )
 def value_implausible(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
@@ -745,7 +746,8 @@ def _enum_hit(where: tuple[Any, ...], name: str, value: str, allowed: tuple[str,
     Severity.WARNING,
     Scope.EVENT,
     when=Condition(
-        "type(custom_data) is dict and suspect(custom_data)", names={"suspect": _enum_suspect}
+        "type(custom_data) is dict and enum_suspect(custom_data)",
+        names={"enum_suspect": _enum_suspect},
     ),
 )
 def enum_invalid(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
