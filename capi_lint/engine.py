@@ -23,6 +23,7 @@ from capi_lint.context import Context as RuleContext
 # FileResult lives in model (plain data); importable from here as before.
 from capi_lint.model import FileResult, Finding, Hit, PointerParts, Selection, Severity
 from capi_lint.registry import Rule, Scope
+from capi_lint.rules._columns import Batch
 
 
 class Context:
@@ -331,8 +332,7 @@ class Engine:
                     envelope = env_mod.read(root)
                     for event in envelope.events:
                         if isinstance(event, dict):
-                            for _rule, state in request_stats:
-                                state.feed(request_events, event)
+                            request_stats.feed(request_events, event)
                             request_events += 1
             if doc.problems:
                 self._add_problems(result, doc.problems, doc.line_index)
@@ -369,7 +369,7 @@ class Engine:
                 ctx.kind = env_mod.EVENT
                 ctx.text = doc.text
                 self._run_document_checks(root, ctx, pending)
-                self._check_event(root, (), event_index, ctx, pending, [])
+                self._check_event(root, (), event_index, ctx, pending, None)
                 result.events = 1
                 event = root
             else:
@@ -433,7 +433,7 @@ class Engine:
         index: int,
         ctx: Context,
         pending: list[_Pending],
-        batch: list[tuple[Rule, Any]],
+        batch: Batch | None,
     ) -> None:
         ctx.index = index
         if ctx.memo:
@@ -447,9 +447,9 @@ class Engine:
             for hit in hits:
                 where = (*parts, *hit.where)
                 pending.append((rule, where, where, hit, index))
-        for rule, state in batch:
-            hits = state.feed(index, event)
-            if hits:
+        batched = batch.feed(index, event) if batch else None
+        if batched:
+            for rule, hits in batched:
                 for hit in hits:
                     where = (*parts, *hit.where)
                     pending.append((rule, where, where, hit, index))
@@ -472,7 +472,7 @@ class Engine:
 
     def _review_batch(
         self,
-        batch: list[tuple[Rule, Any]],
+        batch: Batch,
         envelope: env_mod.Envelope,
         pending: list[_Pending],
         out: list[_Pending],
@@ -492,14 +492,13 @@ class Engine:
                 parts = (*envelope.prefix, *hit.where)
                 out.append((rule, parts, envelope.locate_parts(parts), hit, None))
 
-    def _start_batch(
-        self, rules: Iterable[tuple[Rule, Any]], ctx: Context
-    ) -> list[tuple[Rule, Any]]:
-        return [(rule, cls(ctx)) for rule, cls in rules if self._runs(rule, ctx)]
+    def _start_batch(self, rules: Iterable[tuple[Rule, Any]], ctx: Context) -> Batch:
+        """The batch rules' states, fed as they declare (rules/_columns.py)."""
+        return Batch([(rule, cls(ctx)) for rule, cls in rules if self._runs(rule, ctx)])
 
     def _finish_batch(
         self,
-        batch: list[tuple[Rule, Any]],
+        batch: Batch,
         prefix: PointerParts,
         result: FileResult,
     ) -> None:

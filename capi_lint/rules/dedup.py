@@ -92,6 +92,23 @@ def _id_key(value: Any) -> str | None:
     return None
 
 
+#: What ``id_kind`` says of an event: it has an event_id Meta compares (D003,
+#: D004 are fed it), or none at all (D006 is fed it); anything else, neither.
+WITH_ID = "id"
+WITHOUT_ID = "none"
+
+
+def id_kind(event: dict[str, Any]) -> str | None:
+    """Which of the batch rules keyed on event_id can report on ``event``:
+    read once per event for all of them (their ``feeds_on``)."""
+    value = event.get("event_id")
+    if type(value) is str:
+        return WITHOUT_ID if not value or value.isspace() else WITH_ID
+    if _id_key(value) is not None:
+        return WITH_ID
+    return None if _has_id(value) else WITHOUT_ID
+
+
 @rule(
     "D001",
     "no-dedup-key",
@@ -291,6 +308,9 @@ class DuplicateEventId:
 
     __slots__ = ("batch", "path_no", "seen", "store")
 
+    #: Only events with an event_id are fed (read once for D003, D004, D006).
+    feeds_on = (id_kind, WITH_ID)
+
     def __init__(self, ctx: Context) -> None:
         #: hash((event_id, event_name)) -> index of its first event.
         self.seen = RecentKeys(ctx.option("D003", "window"))
@@ -326,9 +346,10 @@ class DuplicateEventId:
         if type(name) is not str:
             return None
         pair = hash((key, name))
-        first = self.seen.setdefault(pair, index)
-        if first != index:
+        first = self.seen.data.get(pair)
+        if first is not None:
             return [self._hit(name, f"event {first}")]
+        self.seen.add(pair, index)
         store = self.store
         if store is None:
             return None
@@ -448,6 +469,9 @@ class EventIdReused:
 
     __slots__ = ("first", "names", "reported")
 
+    #: Only events with an event_id are fed (read once for D003, D004, D006).
+    feeds_on = (id_kind, WITH_ID)
+
     def __init__(self, ctx: Context) -> None:
         #: event_id -> (index, event_name, user values) of its first event.
         self.first = RecentKeys(ctx.option("D004", "window"))
@@ -462,7 +486,7 @@ class EventIdReused:
         name = event.get("event_name")
         if type(name) is not str:
             name = None
-        first = self.first.get(key)
+        first = self.first.data.get(key)
         if first is None:
             self.first.add(key, (index, name, _user_values(event)))
             return None
@@ -610,6 +634,9 @@ class IdenticalEventsNoId:
     """
 
     __slots__ = ("seen",)
+
+    #: Only events without an event_id are fed (read once for D003, D004, D006).
+    feeds_on = (id_kind, WITHOUT_ID)
 
     def __init__(self, ctx: Context) -> None:
         #: hash of the compared fields -> index of the first such event.

@@ -11,6 +11,7 @@ from capi_lint.context import Context
 from capi_lint.mask import mask_key
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, also, rule
+from capi_lint.rules._columns import ColumnRule, Columns
 from capi_lint.rules._util import is_present, mask, numeric_string_int, reference_time
 from capi_lint.tiers import Condition
 
@@ -87,7 +88,11 @@ def _time_value(event: dict[str, Any]) -> int | None:
     the type), so `"1763800000000"` is still milliseconds and `"1631210000"`
     is still as old as its value.
     """
-    value: Any = event.get("event_time")  # a JSON value, dispatched on its exact type
+    return _time_number(event.get("event_time"))
+
+
+def _time_number(value: Any) -> int | None:
+    """``_time_value`` of the event_time ``value`` (a JSON value, dispatched on its exact type)."""
     kind = type(value)
     if kind is int:
         return value
@@ -484,12 +489,12 @@ def event_time_too_old(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 
 
 @also("E006", Scope.BATCH)
-class OldestBeforeNewest:
+class OldestBeforeNewest(ColumnRule):
     """E006 without a reference time: the events of one request that lie more
     than the window before its newest event. Whatever the date it is sent on,
     the newest event is not in the future, so these are too old and Meta
     rejects the request. Bounded state: the oldest event per window and the
-    newest time."""
+    newest time. Reads event_time and action_source (a column rule)."""
 
     __slots__ = ("active", "newest", "oldest", "windows")
 
@@ -505,21 +510,22 @@ class OldestBeforeNewest:
         #: window (0: other sources, 1: physical_store) -> (event_time, index)
         self.oldest: list[tuple[int, int] | None] = [None, None]
 
-    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
+    def take(self, columns: Columns) -> None:
         if not self.active:
-            return None
-        value = _time_value(event)
-        if value is None or _is_sub_second(value):
-            return None
-        if self.newest is None or value > self.newest:
-            self.newest = value
-        slot = 1 if event.get("action_source") == "physical_store" else 0
-        known = self.oldest[slot]
-        if known is None or value < known[0]:
-            self.oldest[slot] = (value, index)
-        return None
+            return
+        oldest = self.oldest
+        for index, time, source in zip(columns.index, columns.time, columns.source, strict=True):
+            value = _time_number(time)
+            if value is None or _is_sub_second(value):
+                continue
+            if self.newest is None or value > self.newest:
+                self.newest = value
+            slot = 1 if source == "physical_store" else 0
+            known = oldest[slot]
+            if known is None or value < known[0]:
+                oldest[slot] = (value, index)
 
-    def finish(self) -> list[Hit] | None:
+    def result(self) -> list[Hit] | None:
         if self.newest is None:
             return None
         out: list[Hit] = []

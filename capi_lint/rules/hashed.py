@@ -45,6 +45,7 @@ from capi_lint.rules._contact import (
     names_phone,
 )
 from capi_lint.rules._userdata import (
+    HASHED_FIELDS,
     Elem,
     analyse,
     is_digest,
@@ -718,6 +719,10 @@ def unknown_appendix(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 # --------------------------------------------------------------------------- H009
 
 
+#: H009 remembers at most this many user_data keys as settled (memory stays flat).
+_NOTED_KEYS = 256
+
+
 @rule("H009", "inconsistent-hashing", Severity.WARNING, Scope.BATCH)
 class InconsistentHashing:
     """A field is hashed in some events and raw in others.
@@ -760,23 +765,47 @@ class InconsistentHashing:
         self.seen: dict[str, list[Any]] = {}
         #: Some value was raw: from then on every element is compared.
         self.any_raw = False
+        #: user_data keys for which a hashed value changes nothing: first
+        #: hashed ones already noted, and keys this rule does not check.
+        self.noted: set[str] = set()
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
         ud = analyse(event, self.ctx)
-        if not self.any_raw and not ud.has_raw and not ud.ext_raw:
-            # Everything hashed so far and here: only note where each key was first hashed.
-            seen = self.seen
-            for elems in (ud.hashed if self.hashed_mode else (), ud.ext):
-                for key, *_ in elems:
-                    if key not in seen:
-                        seen[key] = [index, None, False]
-            return None
+        hashed_mode = self.hashed_mode
+        if not ud.ext_raw and not (ud.has_raw and hashed_mode):
+            # Every checked value here is hashed: usually each of its keys
+            # was hashed before, and then nothing changes.
+            if ud.present <= self.noted:
+                return None
+            if not self.any_raw:
+                # Everything hashed so far: only note where each key was first hashed.
+                seen = self.seen
+                for elems in (ud.hashed if hashed_mode else (), ud.ext):
+                    for elem in elems:
+                        if elem[0] not in seen:
+                            seen[elem[0]] = [index, None, False]
+                self._note(ud.present)
+                return None
         hits = None
-        if self.hashed_mode and ud.hashed:
+        if hashed_mode and ud.hashed:
             hits = self._check(index, ud.hashed, hits)
         if ud.ext:
             hits = self._check(index, ud.ext, hits)
+        self._note(ud.present)
         return hits
+
+    def _note(self, present: set[str]) -> None:
+        """Add the keys of ``present`` on which a hashed value can change nothing more."""
+        seen = self.seen
+        noted = self.noted
+        if len(noted) >= _NOTED_KEYS:  # made-up keys: bounded, merely slower
+            return
+        for key in present:
+            state = seen.get(key)
+            if (state is not None and state[0] is not None) or not (
+                key == "external_id" or (self.hashed_mode and key in HASHED_FIELDS)
+            ):
+                noted.add(key)
 
     def _check(self, index: int, elems: list[Elem], hits: list[Hit] | None) -> list[Hit] | None:
         seen = self.seen

@@ -15,6 +15,7 @@ from capi_lint.context import Context
 from capi_lint.mask import mask, mask_label
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import Scope, rule
+from capi_lint.rules._columns import ColumnRule, Columns
 from capi_lint.rules._util import agent_name
 
 _AGENT = re.compile(r"[^_\s]+_\d+_\d+")
@@ -425,7 +426,7 @@ def _indexes(indexes: list[int], limit: int = 5) -> str:
 
 
 @rule("R004", "batch-rejected-by-one-event", Severity.WARNING, Scope.BATCH)
-class BatchRejectedByOneEvent:
+class BatchRejectedByOneEvent(ColumnRule):
     """One bad event would make Meta reject the whole batch.
 
     ## What it does
@@ -467,14 +468,14 @@ class BatchRejectedByOneEvent:
         self.count = 0
         self.kind = ctx.kind
 
-    def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
-        self.count += 1
-        return None
+    def take(self, columns: Columns) -> None:
+        self.count += len(columns.index)
 
-    def finish(self) -> list[Hit] | None:
+    def result(self) -> list[Hit] | None:
         return None
 
     def review(self, errors: dict[int, list[str]]) -> list[Hit] | None:
+        self.flush()
         if self.count < 2 or not errors or self.kind not in ("request", "array"):
             return None
         failing = sorted(errors)

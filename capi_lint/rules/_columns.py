@@ -1,0 +1,193 @@
+"""What the batch rules read from an event, read once and taken in bulk.
+
+A batch rule that only reports at the end of its batch (the B statistics,
+E006's request check, R004) is a :class:`ColumnRule`: instead of being called
+per event, it declares the values it reads (the fields of :class:`Columns`)
+and takes them a chunk of events at a time (``take``), in a tight loop of
+its own. The engine reads those fields once per event for all such rules of
+the batch (:class:`Batch`); memory stays flat, as a chunk holds at most
+``CHUNK`` events' top-level values (references, not copies).
+
+Rules that report on an event itself (D003, D004, D006, H009) are still fed
+per event, and may declare ``feeds_on = (selector, value)``: the batch
+evaluates each distinct selector once per event and feeds the rule only
+the events for which it returns ``value`` (e.g. only events with an
+event_id), so a rule that cannot report on an event costs nothing there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+#: Events read before the column rules take them (bounds the memory held).
+CHUNK = 64
+
+
+def _seconds_of(value: Any) -> int | None:
+    """event_time as plausible whole seconds (not ms, not negative), else None."""
+    from capi_lint.rules._util import numeric_string_int
+
+    kind = type(value)
+    if kind is float and value.is_integer():
+        value = int(value)
+    elif kind is str:
+        value = numeric_string_int(value)  # Graph reads "1631210000" as the number
+        if value is None:
+            return None
+    elif kind is not int:
+        return None
+    return value if 0 <= value < 10**11 else None
+
+
+class Columns:
+    """A chunk of a batch's events as columns: one list per field, aligned.
+
+    ``custom`` and ``user`` hold the event's ``custom_data`` / ``user_data``
+    object, or None when it is absent or not an object; the other fields
+    hold the raw JSON value (None when absent).
+    """
+
+    __slots__ = ("_seconds", "custom", "index", "name", "source", "takers", "time", "user")
+
+    def __init__(self, takers: list[Any]) -> None:
+        #: The column rules that take each chunk, in rule order.
+        self.takers = takers
+        self.index: list[int] = []
+        self.name: list[Any] = []
+        self.time: list[Any] = []
+        self.source: list[Any] = []
+        self.custom: list[dict[str, Any] | None] = []
+        self.user: list[dict[str, Any] | None] = []
+        self._seconds: list[int | None] | None = None
+
+    def add(self, index: int, event: dict[str, Any]) -> None:
+        """Read ``event``'s fields; hand the chunk to the takers when it is full."""
+        self.index.append(index)
+        get = event.get
+        self.name.append(get("event_name"))
+        self.time.append(get("event_time"))
+        self.source.append(get("action_source"))
+        custom = get("custom_data")
+        self.custom.append(custom if type(custom) is dict else None)
+        user = get("user_data")
+        self.user.append(user if type(user) is dict else None)
+        if len(self.index) >= CHUNK:
+            self.flush()
+
+    def seconds(self) -> list[int | None]:
+        """event_time per event as plausible whole seconds, else None (B003, B004)."""
+        found = self._seconds
+        if found is None:
+            found = self._seconds = [
+                t if type(t) is int and 0 <= t < 10**11 else _seconds_of(t) for t in self.time
+            ]
+        return found
+
+    def flush(self) -> None:
+        """Give the chunk read so far to every taker, then start a new one."""
+        if not self.index:
+            return
+        for taker in self.takers:
+            taker.take(self)
+        self.index = []
+        self.name = []
+        self.time = []
+        self.source = []
+        self.custom = []
+        self.user = []
+        self._seconds = None
+
+
+class ColumnRule:
+    """Base of the batch rules that read columns: ``take(columns)`` per chunk,
+    ``result()`` at the end. ``feed(index, event)`` (the per-event batch
+    protocol: tests, the Spark executors, the request lines of a JSON Lines
+    file) takes each event as a chunk of one, so both paths compute alike."""
+
+    __slots__ = ("columns",)
+
+    columns: Columns | None
+
+    #: False: the rule has nothing to take in this batch (not fed at all).
+    active = True
+
+    def take(self, columns: Columns) -> None:
+        raise NotImplementedError
+
+    def result(self) -> Any:
+        raise NotImplementedError
+
+    def feed(self, index: int, event: dict[str, Any]) -> None:
+        columns = getattr(self, "columns", None)
+        if columns is None:
+            columns = self.columns = Columns([self])
+        columns.add(index, event)
+        columns.flush()
+
+    def finish(self) -> Any:
+        self.flush()
+        return self.result()
+
+    def flush(self) -> None:
+        """Take what the columns hold (shared with other rules in the engine)."""
+        columns = getattr(self, "columns", None)
+        if columns is not None:
+            columns.flush()
+
+
+Selector = Callable[[dict[str, Any]], Any]
+
+
+class Batch:
+    """One batch's rule states, each fed as it declares (see the module doc).
+
+    Iterates as ``(rule, state)`` pairs in rule order, for ``finish`` and
+    ``review``; a column rule's ``finish`` takes what the columns still hold.
+    """
+
+    __slots__ = ("columns", "routed", "states", "unrouted")
+
+    def __init__(self, states: list[tuple[Any, Any]]) -> None:
+        self.states = states
+        takers = [s for _, s in states if isinstance(s, ColumnRule) and s.active]
+        self.columns = Columns(takers) if takers else None
+        for state in takers:
+            state.columns = self.columns
+        per_event = [(r, s) for r, s in states if not isinstance(s, ColumnRule)]
+        #: (rule, state) fed every event.
+        self.unrouted = [(r, s) for r, s in per_event if getattr(s, "feeds_on", None) is None]
+        #: selector -> [(value, rule, state)] fed when the selector returns value.
+        routed: dict[Selector, list[tuple[Any, Any, Any]]] = {}
+        for rule, state in per_event:
+            feeds_on = getattr(state, "feeds_on", None)
+            if feeds_on is not None:
+                selector, value = feeds_on
+                routed.setdefault(selector, []).append((value, rule, state))
+        self.routed = list(routed.items())
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.states)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    def feed(self, index: int, event: dict[str, Any]) -> list[tuple[Any, Any]] | None:
+        """Feed one event; returns the (rule, hits) of the rules that report on it."""
+        if self.columns is not None:
+            self.columns.add(index, event)
+        out = None
+        for selector, routes in self.routed:
+            got = selector(event)
+            for value, rule, state in routes:
+                if got == value:
+                    hits = state.feed(index, event)
+                    if hits:
+                        out = out or []
+                        out.append((rule, hits))
+        for rule, state in self.unrouted:
+            hits = state.feed(index, event)
+            if hits:
+                out = out or []
+                out.append((rule, hits))
+        return out
