@@ -40,47 +40,78 @@ def _seconds_of(value: Any) -> int | None:
     return value if 0 <= value < 10**11 else None
 
 
-class Columns:
-    """A chunk of a batch's events as columns: one list per field, aligned.
+#: The parents a declared path may read under (objects of the event).
+_OBJECTS = ("custom_data", "user_data")
 
-    ``custom`` and ``user`` hold the event's ``custom_data`` / ``user_data``
-    object, or None when it is absent or not an object; the other fields
-    hold the raw JSON value (None when absent).
+
+def _extractor(paths: tuple[str, ...]) -> str:
+    """The source of ``add(index, event)``, reading each path once.
+
+    A path is a top-level member (``"event_time"``: its JSON value, None when
+    absent) or ``"<object>.<member>"`` under ``custom_data`` / ``user_data``
+    (None when the member is absent or the object is not an object).
+    """
+    lines = ["def add(index, event):", "    index_(index)", "    get = event.get"]
+    names = {path: f"c{n}" for n, path in enumerate(paths)}
+    for path in paths:
+        if "." not in path:
+            lines.append(f"    {names[path]}(get({path!r}))")
+    for parent in _OBJECTS:
+        members = [p for p in paths if p.startswith(parent + ".")]
+        if not members:
+            continue
+        lines.append(f"    sub = get({parent!r})")
+        lines.append("    if type(sub) is dict:")
+        lines += [f"        {names[p]}(sub.get({p.split('.', 1)[1]!r}))" for p in members]
+        lines.append("    else:")
+        lines += [f"        {names[p]}(None)" for p in members]
+    lines += ["    if len_(index_list) >= chunk:", "        flush()"]
+    return "\n".join(lines)
+
+
+class Columns:
+    """A chunk of a batch's events as columns: one list per declared path
+    (``columns["user_data.client_ip_address"]``), aligned with ``index``.
+
+    The paths are the union of what the takers declare (their ``reads``);
+    one generated function reads them from each event (``add``).
     """
 
-    __slots__ = ("_seconds", "custom", "index", "name", "source", "takers", "time", "user")
+    __slots__ = ("_seconds", "add", "data", "index", "takers")
 
     def __init__(self, takers: list[Any]) -> None:
         #: The column rules that take each chunk, in rule order.
         self.takers = takers
+        paths = sorted({path for taker in takers for path in taker.reads})
+        for path in paths:
+            head, _, rest = path.partition(".")
+            if rest and (head not in _OBJECTS or "." in rest):
+                raise ValueError(f"a column rule reads an unsupported path: {path!r}")
         self.index: list[int] = []
-        self.name: list[Any] = []
-        self.time: list[Any] = []
-        self.source: list[Any] = []
-        self.custom: list[dict[str, Any] | None] = []
-        self.user: list[dict[str, Any] | None] = []
+        self.data: dict[str, list[Any]] = {path: [] for path in paths}
         self._seconds: list[int | None] | None = None
+        scope: dict[str, Any] = {
+            "index_": self.index.append,
+            "index_list": self.index,
+            "len_": len,
+            "chunk": CHUNK,
+            "flush": self.flush,
+            **{f"c{n}": self.data[path].append for n, path in enumerate(paths)},
+        }
+        exec(compile(_extractor(tuple(paths)), "<batch columns>", "exec"), scope)
+        #: ``add(index, event)``: read the event; hand the chunk to the takers when full.
+        self.add: Callable[[int, dict[str, Any]], None] = scope["add"]
 
-    def add(self, index: int, event: dict[str, Any]) -> None:
-        """Read ``event``'s fields; hand the chunk to the takers when it is full."""
-        self.index.append(index)
-        get = event.get
-        self.name.append(get("event_name"))
-        self.time.append(get("event_time"))
-        self.source.append(get("action_source"))
-        custom = get("custom_data")
-        self.custom.append(custom if type(custom) is dict else None)
-        user = get("user_data")
-        self.user.append(user if type(user) is dict else None)
-        if len(self.index) >= CHUNK:
-            self.flush()
+    def __getitem__(self, path: str) -> list[Any]:
+        return self.data[path]
 
     def seconds(self) -> list[int | None]:
         """event_time per event as plausible whole seconds, else None (B003, B004)."""
         found = self._seconds
         if found is None:
             found = self._seconds = [
-                t if type(t) is int and 0 <= t < 10**11 else _seconds_of(t) for t in self.time
+                t if type(t) is int and 0 <= t < 10**11 else _seconds_of(t)
+                for t in self.data["event_time"]
             ]
         return found
 
@@ -90,12 +121,10 @@ class Columns:
             return
         for taker in self.takers:
             taker.take(self)
-        self.index = []
-        self.name = []
-        self.time = []
-        self.source = []
-        self.custom = []
-        self.user = []
+        # Cleared in place: the generated reader holds the lists' appends.
+        self.index.clear()
+        for column in self.data.values():
+            column.clear()
         self._seconds = None
 
 
@@ -111,6 +140,8 @@ class ColumnRule:
 
     #: False: the rule has nothing to take in this batch (not fed at all).
     active = True
+    #: The paths it reads (see ``Columns``): read once per event for all column rules.
+    reads: tuple[str, ...] = ()
 
     def take(self, columns: Columns) -> None:
         raise NotImplementedError
@@ -134,6 +165,21 @@ class ColumnRule:
         columns = getattr(self, "columns", None)
         if columns is not None:
             columns.flush()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Shipped (the Spark executors' partial states) without the columns:
+        # flushed first, and their reader is generated code.
+        self.flush()
+        return {
+            name: getattr(self, name)
+            for cls in type(self).__mro__
+            for name in getattr(cls, "__slots__", ())
+            if name != "columns" and hasattr(self, name)
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
 
 
 Selector = Callable[[dict[str, Any]], Any]

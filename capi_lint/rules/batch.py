@@ -158,19 +158,26 @@ class LowPiiRate(ColumnRule):
             ctx.option("B001", "error-rate"),
         )
 
+    reads = ("action_source", "user_data", "user_data.external_id")
+
     def take(self, columns: Columns) -> None:
         raw = self.raw
         missing = 0
         indexes = self.indexes
-        for index, user, source in zip(columns.index, columns.user, columns.source, strict=True):
-            if user is not None:
-                external_id = user.get("external_id")  # the usual one-item list, inline
-                if type(external_id) is list and external_id:
-                    first = external_id[0]
-                    if type(first) is str and first and not first.isspace():
-                        continue
-                if _has_contact_key(user, source, raw):
+        for index, external_id, user, source in zip(
+            columns.index,
+            columns["user_data.external_id"],
+            columns["user_data"],
+            columns["action_source"],
+            strict=True,
+        ):
+            # The usual one-item external_id list, inline.
+            if type(external_id) is list and external_id:
+                first = external_id[0]
+                if type(first) is str and first and not first.isspace():
                     continue
+            if type(user) is dict and _has_contact_key(user, source, raw):
+                continue
             missing += 1
             if len(indexes) < _KEEP:
                 indexes.append(index)
@@ -250,15 +257,16 @@ class SameValueEverywhere(ColumnRule):
         self.differs = False
         self.indexes: list[int] = []
 
+    reads = ("custom_data.value", "event_name")
+
     def take(self, columns: Columns) -> None:
         if self.differs:
             return
         fixed = self.fixed
         indexes = self.indexes
-        for index, custom, name in zip(columns.index, columns.custom, columns.name, strict=True):
-            if custom is None:
-                continue
-            value = custom.get("value")
+        for index, value, name in zip(
+            columns.index, columns["custom_data.value"], columns["event_name"], strict=True
+        ):
             kind = type(value)
             if kind is not int and kind is not float:
                 continue
@@ -484,6 +492,8 @@ class SingleTimeOfDay(ColumnRule):
         self.count = 0
         self.tods = _TimesOfDay()
 
+    reads = ("event_time",)
+
     def take(self, columns: Columns) -> None:
         seconds = columns.seconds()
         self.count += len(seconds) - seconds.count(None)
@@ -557,6 +567,8 @@ class SharedEventTime(ColumnRule):
         # Only a value held by `max-share` of the events matters, and the
         # most frequent values are never pruned: a small table suffices.
         self.times = _ValueCounter(limit=1_024)
+
+    reads = ("event_time",)
 
     def take(self, columns: Columns) -> None:
         seconds = columns.seconds()
@@ -642,19 +654,23 @@ class DuplicateOrderId(ColumnRule):
         self.indexes: list[int] = []
         self.pair: tuple[int, int] | None = None
 
+    reads = ("custom_data.item_number", "custom_data.order_id", "event_name")
+
     def take(self, columns: Columns) -> None:
         seen = self.seen
-        for index, custom, name in zip(columns.index, columns.custom, columns.name, strict=True):
-            if custom is None:
-                continue
-            order = custom.get("order_id")
+        for index, order, item, name in zip(
+            columns.index,
+            columns["custom_data.order_id"],
+            columns["custom_data.item_number"],
+            columns["event_name"],
+            strict=True,
+        ):
             if type(order) is not str or not order or order.isspace():
                 order = _id_text(order)
                 if order is None:
                     continue
             if type(name) is not str:
                 continue
-            item = custom.get("item_number")
             key = hash((order, name, item if item is None else _id_text(item)))
             first = seen.data.get(key)
             if first is None:
@@ -774,14 +790,25 @@ class SharedIpManyUsers(ColumnRule):
         #: The IPs that reached min-users (kept whatever the window).
         self.flagged: dict[str, _IpUsers] = {}
 
+    reads = (
+        "user_data.client_ip_address",
+        "user_data.em",
+        "user_data.external_id",
+        "user_data.fbp",
+    )
+
     def take(self, columns: Columns) -> None:
         flagged = self.flagged
         ips = self.ips.data
         firsts = self.first
-        for index, user in zip(columns.index, columns.user, strict=True):
-            if user is None:
-                continue
-            ip = user.get("client_ip_address")
+        for index, ip, external_id, em, fbp in zip(
+            columns.index,
+            columns["user_data.client_ip_address"],
+            columns["user_data.external_id"],
+            columns["user_data.em"],
+            columns["user_data.fbp"],
+            strict=True,
+        ):
             if type(ip) is not str or not ip:
                 continue
             # The parameter builder appends a per-visit token: count the address.
@@ -791,16 +818,14 @@ class SharedIpManyUsers(ColumnRule):
                 first = firsts.data.get(ip)
                 if first is None:
                     # Most IPs occur once: keep references, normalise only on a repeat.
-                    firsts.add(
-                        ip, (index, user.get("external_id"), user.get("em"), user.get("fbp"))
-                    )
+                    firsts.add(ip, (index, external_id, em, fbp))
                     continue
                 # The entry in `first` is shadowed from now on and ages out of the window.
                 state = _IpUsers()
                 self.ips.add(ip, state)
                 ips = self.ips.data
                 self._add(state, first[0], first[1:])
-            self._add(state, index, (user.get("external_id"), user.get("em"), user.get("fbp")))
+            self._add(state, index, (external_id, em, fbp))
             if state.flagged and ip not in flagged:
                 flagged[ip] = state
 

@@ -510,11 +510,15 @@ class OldestBeforeNewest(ColumnRule):
         #: window (0: other sources, 1: physical_store) -> (event_time, index)
         self.oldest: list[tuple[int, int] | None] = [None, None]
 
+    reads = ("action_source", "event_time")
+
     def take(self, columns: Columns) -> None:
         if not self.active:
             return
         oldest = self.oldest
-        for index, time, source in zip(columns.index, columns.time, columns.source, strict=True):
+        for index, time, source in zip(
+            columns.index, columns["event_time"], columns["action_source"], strict=True
+        ):
             value = _time_number(time)
             if value is None or _is_sub_second(value):
                 continue
