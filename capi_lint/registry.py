@@ -86,7 +86,8 @@ class Scope(str, enum.Enum):
     EVENT = "event"
     #: A class ``cls(ctx)`` with ``feed(index, event) -> hits | None`` (pointers
     #: relative to that event) and ``finish() -> hits | None`` (pointers
-    #: relative to the batch array). One instance per batch, one pass.
+    #: relative to the batch array). One instance per batch, one pass. How the
+    #: engine feeds them (declared reads, chunks, routing): rules/_columns.py.
     BATCH = "batch"
     #: ``fn(cmp, ctx)`` once per channel of a quality report (``capi-lint
     #: crosscheck``): ``cmp`` is a :class:`~capi_lint.comparison.ChannelComparison`

@@ -53,14 +53,17 @@ def _extractor(paths: tuple[str, ...]) -> str:
     """
     lines = ["def add(index, event):", "    index_(index)", "    get = event.get"]
     names = {path: f"c{n}" for n, path in enumerate(paths)}
+    parents = {p for p in _OBJECTS if any(path.startswith(p + ".") for path in paths)}
     for path in paths:
-        if "." not in path:
+        if "." not in path and path not in parents:
             lines.append(f"    {names[path]}(get({path!r}))")
     for parent in _OBJECTS:
         members = [p for p in paths if p.startswith(parent + ".")]
         if not members:
             continue
         lines.append(f"    sub = get({parent!r})")
+        if parent in names:  # the object itself is read too: once
+            lines.append(f"    {names[parent]}(sub)")
         lines.append("    if type(sub) is dict:")
         lines += [f"        {names[p]}(sub.get({p.split('.', 1)[1]!r}))" for p in members]
         lines.append("    else:")
