@@ -18,7 +18,8 @@ event_id), so a rule that cannot report on an event costs nothing there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 #: Events read before the column rules take them (bounds the memory held).
 CHUNK = 64
@@ -44,31 +45,54 @@ def _seconds_of(value: Any) -> int | None:
 _OBJECTS = ("custom_data", "user_data")
 
 
+@lru_cache(maxsize=64)
+def _paths(reads: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The union of the takers' declared paths, in a fixed order."""
+    paths = tuple(sorted({path for declared in reads for path in declared}))
+    for path in paths:
+        head, _, rest = path.partition(".")
+        if rest and (head not in _OBJECTS or "." in rest):
+            raise ValueError(f"a column rule reads an unsupported path: {path!r}")
+    return paths
+
+
+@lru_cache(maxsize=64)
+def _reader(paths: tuple[str, ...]) -> Callable[..., Callable[[int, dict[str, Any]], None]]:
+    """``make(index, flush, chunk, *columns) -> add`` for ``paths``, generated
+    and compiled once per process (a batch is often a single event)."""
+    scope: dict[str, Any] = {}
+    exec(compile(_extractor(paths), "<batch columns>", "exec"), scope)
+    return scope["make"]
+
+
 def _extractor(paths: tuple[str, ...]) -> str:
-    """The source of ``add(index, event)``, reading each path once.
+    """The source of ``make``, whose ``add(index, event)`` reads each path once.
 
     A path is a top-level member (``"event_time"``: its JSON value, None when
     absent) or ``"<object>.<member>"`` under ``custom_data`` / ``user_data``
     (None when the member is absent or the object is not an object).
     """
-    lines = ["def add(index, event):", "    index_(index)", "    get = event.get"]
     names = {path: f"c{n}" for n, path in enumerate(paths)}
+    lines = [f"def make(index_list, flush, chunk{''.join(', ' + n for n in names.values())}):"]
+    lines += [f"    {name} = {name}.append" for name in names.values()]
+    lines += ["    index_ = index_list.append", "    len_ = len"]
+    lines += ["    def add(index, event):", "        index_(index)", "        get = event.get"]
     parents = {p for p in _OBJECTS if any(path.startswith(p + ".") for path in paths)}
     for path in paths:
         if "." not in path and path not in parents:
-            lines.append(f"    {names[path]}(get({path!r}))")
+            lines.append(f"        {names[path]}(get({path!r}))")
     for parent in _OBJECTS:
         members = [p for p in paths if p.startswith(parent + ".")]
         if not members:
             continue
-        lines.append(f"    sub = get({parent!r})")
+        lines.append(f"        sub = get({parent!r})")
         if parent in names:  # the object itself is read too: once
-            lines.append(f"    {names[parent]}(sub)")
-        lines.append("    if type(sub) is dict:")
-        lines += [f"        {names[p]}(sub.get({p.split('.', 1)[1]!r}))" for p in members]
-        lines.append("    else:")
-        lines += [f"        {names[p]}(None)" for p in members]
-    lines += ["    if len_(index_list) >= chunk:", "        flush()"]
+            lines.append(f"        {names[parent]}(sub)")
+        lines.append("        if type(sub) is dict:")
+        lines += [f"            {names[p]}(sub.get({p.split('.', 1)[1]!r}))" for p in members]
+        lines.append("        else:")
+        lines += [f"            {names[p]}(None)" for p in members]
+    lines += ["        if len_(index_list) >= chunk:", "            flush()", "    return add"]
     return "\n".join(lines)
 
 
@@ -82,28 +106,16 @@ class Columns:
 
     __slots__ = ("_seconds", "add", "data", "index", "takers")
 
-    def __init__(self, takers: list[Any]) -> None:
+    def __init__(self, takers: list[Any], paths: tuple[str, ...] | None = None) -> None:
         #: The column rules that take each chunk, in rule order.
         self.takers = takers
-        paths = sorted({path for taker in takers for path in taker.reads})
-        for path in paths:
-            head, _, rest = path.partition(".")
-            if rest and (head not in _OBJECTS or "." in rest):
-                raise ValueError(f"a column rule reads an unsupported path: {path!r}")
+        if paths is None:
+            paths = _paths(tuple(taker.reads for taker in takers))
         self.index: list[int] = []
         self.data: dict[str, list[Any]] = {path: [] for path in paths}
         self._seconds: list[int | None] | None = None
-        scope: dict[str, Any] = {
-            "index_": self.index.append,
-            "index_list": self.index,
-            "len_": len,
-            "chunk": CHUNK,
-            "flush": self.flush,
-            **{f"c{n}": self.data[path].append for n, path in enumerate(paths)},
-        }
-        exec(compile(_extractor(tuple(paths)), "<batch columns>", "exec"), scope)
         #: ``add(index, event)``: read the event; hand the chunk to the takers when full.
-        self.add: Callable[[int, dict[str, Any]], None] = scope["add"]
+        self.add = _reader(paths)(self.index, self.flush, CHUNK, *self.data.values())
 
     def __getitem__(self, path: str) -> list[Any]:
         return self.data[path]
@@ -188,6 +200,37 @@ class ColumnRule:
 Selector = Callable[[dict[str, Any]], Any]
 
 
+class _Layout(NamedTuple):
+    """How a batch of these rule classes is fed (positions in its states)."""
+
+    takers: tuple[int, ...]
+    paths: tuple[str, ...]
+    unrouted: tuple[int, ...]
+    routed: tuple[tuple[Selector, tuple[tuple[Any, int], ...]], ...]
+
+
+@lru_cache(maxsize=64)
+def _layout(kinds: tuple[tuple[type, bool], ...]) -> _Layout:
+    """The layout for states of these (class, active) kinds: the same per
+    selection, so worked out once (a batch is often a single event)."""
+    takers = tuple(
+        i for i, (cls, active) in enumerate(kinds) if issubclass(cls, ColumnRule) and active
+    )
+    per_event = [i for i, (cls, _) in enumerate(kinds) if not issubclass(cls, ColumnRule)]
+    routed: dict[Selector, list[tuple[Any, int]]] = {}
+    for i in per_event:
+        feeds_on = getattr(kinds[i][0], "feeds_on", None)
+        if feeds_on is not None:
+            selector, value = feeds_on
+            routed.setdefault(selector, []).append((value, i))
+    return _Layout(
+        takers,
+        _paths(tuple(kinds[i][0].reads for i in takers)),  # type: ignore[attr-defined]
+        tuple(i for i in per_event if getattr(kinds[i][0], "feeds_on", None) is None),
+        tuple((selector, tuple(routes)) for selector, routes in routed.items()),
+    )
+
+
 class Batch:
     """One batch's rule states, each fed as it declares (see the module doc).
 
@@ -199,21 +242,18 @@ class Batch:
 
     def __init__(self, states: list[tuple[Any, Any]]) -> None:
         self.states = states
-        takers = [s for _, s in states if isinstance(s, ColumnRule) and s.active]
-        self.columns = Columns(takers) if takers else None
+        layout = _layout(tuple((type(s), getattr(s, "active", True)) for _, s in states))
+        takers = [states[i][1] for i in layout.takers]
+        self.columns = Columns(takers, layout.paths) if takers else None
         for state in takers:
             state.columns = self.columns
-        per_event = [(r, s) for r, s in states if not isinstance(s, ColumnRule)]
         #: (rule, state) fed every event.
-        self.unrouted = [(r, s) for r, s in per_event if getattr(s, "feeds_on", None) is None]
-        #: selector -> [(value, rule, state)] fed when the selector returns value.
-        routed: dict[Selector, list[tuple[Any, Any, Any]]] = {}
-        for rule, state in per_event:
-            feeds_on = getattr(state, "feeds_on", None)
-            if feeds_on is not None:
-                selector, value = feeds_on
-                routed.setdefault(selector, []).append((value, rule, state))
-        self.routed = list(routed.items())
+        self.unrouted = [states[i] for i in layout.unrouted]
+        #: (selector, [(value, rule, state)]): fed when the selector returns value.
+        self.routed = [
+            (selector, [(value, *states[i]) for value, i in routes])
+            for selector, routes in layout.routed
+        ]
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         return iter(self.states)

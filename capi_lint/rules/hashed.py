@@ -721,6 +721,9 @@ def unknown_appendix(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
 
 #: H009 remembers at most this many user_data keys as settled (memory stays flat).
 _NOTED_KEYS = 256
+#: The keys H009 checks, in hashed and in raw mode.
+_CHECKED = HASHED_FIELDS | {"external_id"}
+_CHECKED_RAW_MODE = frozenset({"external_id"})
 
 
 @rule("H009", "inconsistent-hashing", Severity.WARNING, Scope.BATCH)
@@ -768,6 +771,8 @@ class InconsistentHashing:
         #: user_data keys for which a hashed value changes nothing: first
         #: hashed ones already noted, and keys this rule does not check.
         self.noted: set[str] = set()
+        #: The keys this rule checks.
+        self.checked = _CHECKED if self.hashed_mode else _CHECKED_RAW_MODE
 
     def feed(self, index: int, event: dict[str, Any]) -> list[Hit] | None:
         ud = analyse(event, self.ctx)
@@ -784,7 +789,11 @@ class InconsistentHashing:
                     for elem in elems:
                         if elem[0] not in seen:
                             seen[elem[0]] = [index, None, False]
-                self._note(ud.present)
+                noted = self.noted
+                if len(noted) < _NOTED_KEYS:  # made-up keys: bounded, merely slower
+                    # No raw value yet: every key in `seen` has its first hashed index.
+                    present = ud.present
+                    noted.update(present - self.checked, present & seen.keys())
                 return None
         hits = None
         if hashed_mode and ud.hashed:
@@ -800,11 +809,10 @@ class InconsistentHashing:
         noted = self.noted
         if len(noted) >= _NOTED_KEYS:  # made-up keys: bounded, merely slower
             return
+        checked = self.checked
         for key in present:
             state = seen.get(key)
-            if (state is not None and state[0] is not None) or not (
-                key == "external_id" or (self.hashed_mode and key in HASHED_FIELDS)
-            ):
+            if (state is not None and state[0] is not None) or key not in checked:
                 noted.add(key)
 
     def _check(self, index: int, elems: list[Elem], hits: list[Hit] | None) -> list[Hit] | None:

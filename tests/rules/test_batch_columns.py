@@ -88,14 +88,14 @@ def test_each_declared_member_is_read_once_per_event_for_all_column_rules() -> N
     ctx = _context()
     states = [(code, get(code).scopes[Scope.BATCH](ctx)) for code in COLUMN_CODES]
     batch = Batch(states)
-    columns = batch.columns
-    assert columns is not None
     events = []
     for index, plain in enumerate(_flawed_batch(2 * _columns.CHUNK + 5)):
         event = _CountingEvent(plain)
         event.reads = {}
         batch.feed(index, event)
         events.append(event)
+        columns = batch.columns
+        assert columns is not None
         assert len(columns.index) < _columns.CHUNK  # a full chunk is taken at once
     for event in events:
         assert set(event.reads.values()) == {1}
