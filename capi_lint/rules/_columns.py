@@ -104,7 +104,7 @@ class Columns:
     one generated function reads them from each event (``add``).
     """
 
-    __slots__ = ("_seconds", "add", "data", "index", "takers")
+    __slots__ = ("_seconds", "add", "data", "index", "taken", "takers")
 
     def __init__(self, takers: list[Any], paths: tuple[str, ...] | None = None) -> None:
         #: The column rules that take each chunk, in rule order.
@@ -112,6 +112,8 @@ class Columns:
         if paths is None:
             paths = _paths(tuple(taker.reads for taker in takers))
         self.index: list[int] = []
+        #: Events already taken (chunks before this one).
+        self.taken = 0
         self.data: dict[str, list[Any]] = {path: [] for path in paths}
         self._seconds: list[int | None] | None = None
         #: ``add(index, event)``: read the event; hand the chunk to the takers when full.
@@ -130,12 +132,20 @@ class Columns:
             ]
         return found
 
-    def flush(self) -> None:
-        """Give the chunk read so far to every taker, then start a new one."""
+    def flush(self, final: bool = False) -> None:
+        """Give the chunk read so far to every taker, then start a new one.
+
+        ``final``: the batch ends here. A batch that is this one chunk skips
+        the takers that cannot report on so few events (a request of one
+        event, in sending code, pays for no statistic).
+        """
         if not self.index:
             return
+        few = len(self.index) if final and not self.taken else None
         for taker in self.takers:
-            taker.take(self)
+            if few is None or few >= taker.needs_events():
+                taker.take(self)
+        self.taken += len(self.index)
         # Cleared in place: the generated reader holds the lists' appends.
         self.index.clear()
         for column in self.data.values():
@@ -161,6 +171,10 @@ class ColumnRule:
     def take(self, columns: Columns) -> None:
         raise NotImplementedError
 
+    def needs_events(self) -> int:
+        """The fewest events of a batch on which ``result`` can report anything."""
+        return 1
+
     def result(self) -> Any:
         raise NotImplementedError
 
@@ -172,7 +186,9 @@ class ColumnRule:
         columns.flush()
 
     def finish(self) -> Any:
-        self.flush()
+        columns = getattr(self, "columns", None)
+        if columns is not None:
+            columns.flush(final=True)
         return self.result()
 
     def flush(self) -> None:

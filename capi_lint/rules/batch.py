@@ -184,6 +184,9 @@ class LowPiiRate(ColumnRule):
         self.count += len(columns.index)
         self.missing += missing
 
+    def needs_events(self) -> int:
+        return int(self._options[0])
+
     def result(self) -> list[Hit] | None:
         minimum, warn, error = self._options
         if self.count < minimum or self.missing <= warn * self.count:
@@ -281,6 +284,9 @@ class SameValueEverywhere(ColumnRule):
             self.count += 1
             if len(indexes) < _KEEP:
                 indexes.append(index)
+
+    def needs_events(self) -> int:
+        return int(self.minimum)
 
     def result(self) -> list[Hit] | None:
         if self.differs or self.count < self.minimum:
@@ -499,6 +505,9 @@ class SingleTimeOfDay(ColumnRule):
         self.count += len(seconds) - seconds.count(None)
         self.tods.add_many(seconds, columns.index)
 
+    def needs_events(self) -> int:
+        return int(self.minimum)
+
     def result(self) -> list[Hit] | None:
         tods = self.tods
         distinct = tods.distinct
@@ -574,6 +583,9 @@ class SharedEventTime(ColumnRule):
         seconds = columns.seconds()
         self.count += len(seconds) - seconds.count(None)
         self.times.add_many(seconds, columns.index)
+
+    def needs_events(self) -> int:
+        return int(self.minimum)
 
     def result(self) -> list[Hit] | None:
         if self.count < self.minimum:
@@ -681,6 +693,9 @@ class DuplicateOrderId(ColumnRule):
                 self.pair = (first, index)
             if len(self.indexes) < _KEEP:
                 self.indexes.append(index)
+
+    def needs_events(self) -> int:
+        return 2  # a repeat
 
     def result(self) -> list[Hit] | None:
         if not self.count or self.pair is None:
@@ -842,6 +857,9 @@ class SharedIpManyUsers(ColumnRule):
                 seen.append(value)
                 if len(seen) >= self.minimum:
                     state.flagged = True
+
+    def needs_events(self) -> int:
+        return 2  # a repeat
 
     def result(self) -> list[Hit] | None:
         hits = None

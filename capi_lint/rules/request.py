@@ -471,6 +471,9 @@ class BatchRejectedByOneEvent(ColumnRule):
     def take(self, columns: Columns) -> None:
         self.count += len(columns.index)
 
+    def needs_events(self) -> int:
+        return 2
+
     def result(self) -> list[Hit] | None:
         return None
 
