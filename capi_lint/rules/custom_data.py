@@ -975,19 +975,21 @@ def order_id_suspicious(event: dict[str, Any], ctx: Context) -> list[Hit] | None
 
 # --------------------------------------------------------------------------- CRM (Conversion Leads)
 
+#: is_crm_event's markers, by presence alone: a CRM action_source or one of the
+#: CRM keys in custom_data (an ordinary event carries none). C011 and C012.
+_MAY_BE_CRM = Condition(
+    "action_source == crm_source or (type(custom_data) is dict"
+    ' and ("event_source" in custom_data or "lead_event_source" in custom_data))',
+    names={"crm_source": CRM_ACTION_SOURCE},
+)
+
 
 @rule(
     "C011",
     "crm-event-source-missing",
     Severity.WARNING,
     Scope.EVENT,
-    # is_crm_event's markers, by presence alone: a CRM action_source or one of
-    # the CRM keys in custom_data (an ordinary event carries none).
-    when=Condition(
-        "action_source == crm_source or (type(custom_data) is dict"
-        ' and ("event_source" in custom_data or "lead_event_source" in custom_data))',
-        names={"crm_source": CRM_ACTION_SOURCE},
-    ),
+    when=_MAY_BE_CRM,
 )
 def crm_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event lacks `custom_data.event_source: "crm"`.
@@ -1054,13 +1056,7 @@ def crm_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] |
     "crm-lead-event-source-missing",
     Severity.WARNING,
     Scope.EVENT,
-    # is_crm_event's markers, by presence alone: a CRM action_source or one of
-    # the CRM keys in custom_data (an ordinary event carries none).
-    when=Condition(
-        "action_source == crm_source or (type(custom_data) is dict"
-        ' and ("event_source" in custom_data or "lead_event_source" in custom_data))',
-        names={"crm_source": CRM_ACTION_SOURCE},
-    ),
+    when=_MAY_BE_CRM,
 )
 def crm_lead_event_source_missing(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A Conversion Leads (CRM) event does not name its CRM in `lead_event_source`.
