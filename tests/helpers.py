@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import capi_lint
@@ -353,3 +355,21 @@ def ecosystem_file(source: str, name: str) -> Any:
             pytest.fail(f"ecosystem corpus file missing: {path}")
         pytest.skip(f"ecosystem corpus not found at {root}")
     return path
+
+
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """A real HTTP server for ``handler`` on 127.0.0.1 (a free port), served from a
+    daemon thread: the server and its base URL. Stop it with :func:`stop_server`."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    httpd.block_on_close = False
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
+    thread.start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def stop_server(httpd: ThreadingHTTPServer) -> None:
+    httpd.shutdown()
+    httpd.server_close()

@@ -15,9 +15,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from helpers import serve_on_loopback, stop_server
 
 TOKEN = "EAAFleetTestTOKEN0123456789qqLEAKCHECKqq"
 
@@ -95,14 +97,7 @@ class FleetServer:
             def log_message(self, *_args: Any) -> None:  # the request line may hold a token
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self.httpd, self.url = serve_on_loopback(Handler)
 
     def _answer(
         self, path: str, query: dict[str, list[str]], headers: dict[str, str], dataset: str
@@ -131,5 +126,4 @@ class FleetServer:
         self.answers[dataset] = deque(answers) if len(answers) > 1 else answers[0]
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop_server(self.httpd)

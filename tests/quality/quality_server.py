@@ -16,10 +16,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from helpers import serve_on_loopback, stop_server
 
 DATA = Path(__file__).parent / "data"
 #: A distinctive token: any leak shows up in a plain substring search.
@@ -165,19 +167,11 @@ class GraphServer:
             def log_message(self, *_args: Any) -> None:  # the request line may hold a token
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self.httpd, self.url = serve_on_loopback(Handler)
 
     def reply(self, status: int = 200, body: Any = None, **kw: Any) -> GraphServer:
         self.replies.append(Reply(status, body, **kw))
         return self
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop_server(self.httpd)
