@@ -126,6 +126,32 @@ def _split(values: Sequence[str]) -> list[str] | None:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
+def _selection_options(select_example: str, ignore_example: str = "") -> Any:
+    """``--select``, ``--ignore`` and ``--extend-select``, as ruff spells them
+    (the help names examples of the command's own codes)."""
+    ignore_help = "Codes or prefixes to disable" + (
+        f" (e.g. {ignore_example})." if ignore_example else "."
+    )
+    options = (
+        click.option(
+            "--select",
+            multiple=True,
+            help=f"Codes or prefixes to enable (e.g. {select_example}).",
+        ),
+        click.option("--ignore", multiple=True, help=ignore_help),
+        click.option(
+            "--extend-select", multiple=True, help="Codes or prefixes added to the selection."
+        ),
+    )
+
+    def apply(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
 def _settings_options(command: Any) -> Any:
     """The options every command that builds Settings shares (see _load_settings)."""
     for option in reversed(
@@ -271,9 +297,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @_output_options(sorted(REPORTERS))
-@click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. E,U0,H001).")
-@click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
-@click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
+@_selection_options("E,U0,H001")
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
@@ -647,9 +671,7 @@ def coverage(
     help="Largest answer read, in MiB (after decompression).",
 )
 @_output_options(sorted(REPORTERS))
-@click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. X001,X01).")
-@click.option("--ignore", multiple=True, help="Codes or prefixes to disable (e.g. X003,X009).")
-@click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
+@_selection_options("X001,X01", "X003,X009")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
 @_settings_options
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
@@ -697,9 +719,7 @@ def crosscheck(paths: tuple[str, ...], **opts: Any) -> None:
 @click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True)
 @click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True)
 @_output_options(["text", "json", "csv", "html"])
-@click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. X02).")
-@click.option("--ignore", multiple=True, help="Codes or prefixes to disable (e.g. X003,X009).")
-@click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
+@_selection_options("X02", "X003,X009")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
 @_settings_options
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
@@ -765,9 +785,7 @@ def fleet(fleet_file: str | None, **opts: Any) -> None:
     help="Percentage points within which a figure agrees [10; options X008/X027].",
 )
 @_output_options(["text", "json", "sarif", "github"])
-@click.option("--select", multiple=True, help="Codes or prefixes to enable (e.g. P001,P00).")
-@click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
-@click.option("--extend-select", multiple=True, help="Codes or prefixes added to the selection.")
+@_selection_options("P001,P00")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None)
 @_settings_options
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no table or summary.")
