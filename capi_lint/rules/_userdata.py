@@ -317,6 +317,11 @@ def analyse(event: dict[str, Any], ctx: Context) -> UserData:
     return found
 
 
+#: ``names=`` of the conditions that read the analysis (U002-U004, the H and N
+#: rules): one binding, so every tier calls one memoised function.
+ANALYSE_NAMES = {"_analyse": analyse}
+
+
 # ---------------------------------------------------------------------- normalisation
 
 

@@ -15,6 +15,7 @@ from capi_lint.hashing import is_appendix
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, rule
 from capi_lint.rules._userdata import (
+    ANALYSE_NAMES,
     KNOWN_KEYS,
     analyse,
     ip_address_part,
@@ -70,17 +71,14 @@ def missing_user_data(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     return None
 
 
-#: U002-U004 judge the shared user_data analysis; the H rules' conditions need
-#: it on every event anyway, so theirs reads it too (computed once, memoised).
-_ANALYSE = {"_analyse": analyse}
-
-
 @rule(
     "U002",
     "no-identifier",
     Severity.ERROR,
     Scope.EVENT,
-    when=Condition("type(user_data) is dict and not _analyse(event, ctx).present", names=_ANALYSE),
+    when=Condition(
+        "type(user_data) is dict and not _analyse(event, ctx).present", names=ANALYSE_NAMES
+    ),
 )
 def no_identifier(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`user_data` holds no customer information at all.
@@ -150,7 +148,7 @@ _SPLIT_AS = {
     Severity.ERROR,
     Scope.EVENT,
     when=Condition(
-        "type(user_data) is dict and not _analyse(event, ctx).identifying", names=_ANALYSE
+        "type(user_data) is dict and not _analyse(event, ctx).identifying", names=ANALYSE_NAMES
     ),
 )
 def invalid_key_combination(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
@@ -212,7 +210,7 @@ def invalid_key_combination(event: dict[str, Any], ctx: Context) -> list[Hit] | 
     "empty-value",
     Severity.WARNING,
     Scope.EVENT,
-    when=Condition("type(user_data) is dict and _analyse(event, ctx).empties", names=_ANALYSE),
+    when=Condition("type(user_data) is dict and _analyse(event, ctx).empties", names=ANALYSE_NAMES),
 )
 def empty_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A `user_data` key is sent with an empty value.

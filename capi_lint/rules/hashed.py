@@ -45,6 +45,7 @@ from capi_lint.rules._contact import (
     names_phone,
 )
 from capi_lint.rules._userdata import (
+    ANALYSE_NAMES,
     HASHED_FIELDS,
     Elem,
     analyse,
@@ -93,11 +94,11 @@ def _hashed_mode(ctx: Context) -> bool:
 # of the per-event user_data walk (``analyse``, shared with the U and N rules and
 # memoised per event) that its check returns early on; all are false on clean,
 # hashed traffic. ``_u`` is a local of the condition (walrus), not a shared name.
-_ANALYSE = {"_analyse": analyse}
+
 #: ``_hashed_mode`` spelled inline: no call in the generated tier.
 _HASHED = 'ctx.settings.pii != "raw"'
-_ODD_OR_EXT_ODD = Condition("(_u := _analyse(event, ctx)).odd or _u.ext_odd", names=_ANALYSE)
-_SPECIAL = Condition("_analyse(event, ctx).special", names=_ANALYSE)
+_ODD_OR_EXT_ODD = Condition("(_u := _analyse(event, ctx)).odd or _u.ext_odd", names=ANALYSE_NAMES)
+_SPECIAL = Condition("_analyse(event, ctx).special", names=ANALYSE_NAMES)
 
 
 def _hash_fix(key: str) -> str:
@@ -138,7 +139,7 @@ def _describe_raw(key: str, value: str) -> tuple[str, str]:
     Severity.ERROR,
     Scope.EVENT,
     fixable=True,
-    when=Condition(f"_analyse(event, ctx).has_raw and {_HASHED}", names=_ANALYSE),
+    when=Condition(f"_analyse(event, ctx).has_raw and {_HASHED}", names=ANALYSE_NAMES),
 )
 def unhashed_value(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed field holds a raw value instead of a SHA-256 hash.
@@ -322,7 +323,7 @@ def uppercase_hash(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     "wrong-digest-length",
     Severity.ERROR,
     Scope.EVENT,
-    when=Condition(f"_analyse(event, ctx).odd and {_HASHED}", names=_ANALYSE),
+    when=Condition(f"_analyse(event, ctx).odd and {_HASHED}", names=ANALYSE_NAMES),
 )
 def wrong_digest_length(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """A hashed field holds an MD5, SHA-1 or SHA-512 digest.
@@ -527,7 +528,7 @@ def _hex_head(long_raw: list[tuple[str, str]]) -> bool:
     Scope.EVENT,
     when=Condition(
         "(_u := _analyse(event, ctx)).long_raw and _hex_head(_u.long_raw)",
-        names={**_ANALYSE, "_hex_head": _hex_head},
+        names={**ANALYSE_NAMES, "_hex_head": _hex_head},
     ),
 )
 def hash_in_raw_only_field(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
@@ -583,7 +584,7 @@ def hash_in_raw_only_field(event: dict[str, Any], ctx: Context) -> list[Hit] | N
     "external-id-unhashed",
     Severity.INFO,
     Scope.EVENT,
-    when=Condition(f"_analyse(event, ctx).ext_odd and {_HASHED}", names=_ANALYSE),
+    when=Condition(f"_analyse(event, ctx).ext_odd and {_HASHED}", names=ANALYSE_NAMES),
 )
 def external_id_unhashed(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`external_id` is sent unhashed.
@@ -653,7 +654,7 @@ def _five_segment_cookie(user_data: Any) -> bool:
     Scope.EVENT,
     when=Condition(
         "(_u := _analyse(event, ctx)).odd or _u.ext_odd or _five(user_data)",
-        names={**_ANALYSE, "_five": _five_segment_cookie},
+        names={**ANALYSE_NAMES, "_five": _five_segment_cookie},
     ),
 )
 def unknown_appendix(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
@@ -1018,7 +1019,7 @@ _VALUE_FIX = {
     "pii-in-external-id",
     Severity.WARNING,
     Scope.EVENT,
-    when=Condition("_analyse(event, ctx).ext_raw", names=_ANALYSE),
+    when=Condition("_analyse(event, ctx).ext_raw", names=ANALYSE_NAMES),
 )
 def pii_in_external_id(event: dict[str, Any], ctx: Context) -> list[Hit] | None:
     """`external_id` is a plain email address or phone number.

@@ -22,7 +22,14 @@ from capi_lint.context import Context
 from capi_lint.hashing import HashKind
 from capi_lint.model import Hit, Severity
 from capi_lint.registry import NeedsNow, Scope, rule
-from capi_lint.rules._userdata import analyse, is_digest, label, normalise, us_context
+from capi_lint.rules._userdata import (
+    ANALYSE_NAMES,
+    analyse,
+    is_digest,
+    label,
+    normalise,
+    us_context,
+)
 from capi_lint.rules._util import mask, reference_time
 from capi_lint.tiers import Condition
 
@@ -377,7 +384,7 @@ def _get(ud: Any, ctx: Context, code: str) -> list[Hit] | None:
 #: Every N rule judges raw values only: it might report only when some hashed
 #: field holds a value that is no digest (``UserData.has_raw``, false on
 #: hashed traffic). ``analyse`` is the per-event walk the U and H rules share.
-_HAS_RAW = Condition("_analyse(event, ctx).has_raw", names={"_analyse": analyse})
+_HAS_RAW = Condition("_analyse(event, ctx).has_raw", names=ANALYSE_NAMES)
 
 
 def _raw_in(*keys: str) -> Condition:
@@ -386,7 +393,7 @@ def _raw_in(*keys: str) -> Condition:
     present = " or ".join(f"{key!r} in user_data" for key in keys)
     return Condition(
         f"type(user_data) is dict and ({present}) and _analyse(event, ctx).has_raw",
-        names={"_analyse": analyse},
+        names=ANALYSE_NAMES,
     )
 
 
