@@ -42,13 +42,18 @@ SETTINGS = {
 }
 
 
+#: Each variant with and without a reference time, built once (not per event).
+_BUILT = [
+    (build_settings(table, now=now), now) for table in SETTINGS.values() for now in (NOW, None)
+]
+
+
 def _contexts(action_source: Any) -> Iterator[Context]:
-    for table in SETTINGS.values():
-        for now in (NOW, None):
-            ctx = Context(build_settings(table, now=now), now, "case.json")
-            ctx.kind = envelope.EVENT
-            ctx.action_source = action_source if type(action_source) is str else None
-            yield ctx
+    for built, now in _BUILT:
+        ctx = Context(built, now, "case.json")
+        ctx.kind = envelope.EVENT
+        ctx.action_source = action_source if type(action_source) is str else None
+        yield ctx
 
 
 def hidden(event: dict[str, Any]) -> list[str]:
