@@ -436,23 +436,14 @@ class Engine:
         batch: Batch | None,
     ) -> None:
         ctx.index = index
-        if ctx.memo:
-            ctx.memo.clear()
-        source = event.get("action_source")
-        # Rules get a str or None: a list/dict here is unhashable and unprintable.
-        ctx.action_source = source if type(source) is str else None
-        reported: list[tuple[Rule, Iterable[Hit]]] = []
-        self._tier_for(source, ctx.now is not None)(event, ctx, reported)
+        reported = self._event_reports(event, ctx)
+        batched = batch.feed(index, event) if batch else None
+        if batched:
+            reported.extend(batched)
         for rule, hits in reported:
             for hit in hits:
                 where = (*parts, *hit.where)
                 pending.append((rule, where, where, hit, index))
-        batched = batch.feed(index, event) if batch else None
-        if batched:
-            for rule, hits in batched:
-                for hit in hits:
-                    where = (*parts, *hit.where)
-                    pending.append((rule, where, where, hit, index))
 
     def event_hits(self, event: dict, ctx: Context) -> list[tuple[Rule, Hit]]:
         """The enabled event rules' hits for one event (pointers relative to it).
@@ -460,13 +451,18 @@ class Engine:
         For consumers that judge events one by one (coverage prediction); no
         batch rules, no locating.
         """
+        return [(rule, hit) for rule, hits in self._event_reports(event, ctx) for hit in hits]
+
+    def _event_reports(self, event: dict, ctx: Context) -> list[tuple[Rule, Iterable[Hit]]]:
+        """What the compiled event tier reports on ``event``: (rule, hits) per rule."""
         if ctx.memo:
             ctx.memo.clear()
         source = event.get("action_source")
+        # Rules get a str or None: a list/dict here is unhashable and unprintable.
         ctx.action_source = source if type(source) is str else None
         reported: list[tuple[Rule, Iterable[Hit]]] = []
-        self._tier_for(ctx.action_source, ctx.now is not None)(event, ctx, reported)
-        return [(rule, hit) for rule, hits in reported for hit in hits]
+        self._tier_for(source, ctx.now is not None)(event, ctx, reported)
+        return reported
 
     # ----------------------------------------------------------------- batches
 
