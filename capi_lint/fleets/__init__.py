@@ -13,6 +13,7 @@ The library entry point is :func:`capi_lint.fleet` (this package's :func:`fleet`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from capi_lint.config import Settings
@@ -43,11 +44,13 @@ def fleet(
     max_wait: float = 120.0,
     concurrency: int = 4,
     environ: dict[str, str] | None = None,
+    progress: Callable[[DatasetResult], None] | None = None,
 ) -> FleetResult:
     """Run a fleet: ``fleet_file`` is a path, a parsed :class:`FleetFile` or the
     TOML table as a dict. ``history`` (or the fleet file's ``history``) is the
     SQLite file to compare with and append to. Tokens come from ``environ``
-    (default: the process environment), by each dataset's ``token-env``."""
+    (default: the process environment), by each dataset's ``token-env``.
+    ``progress`` is called with each dataset's result as it is done."""
     from capi_lint.config import build_settings
     from capi_lint.fleets.history import History
 
@@ -67,6 +70,7 @@ def fleet(
             FetchOptions(graph_url, api_version, timeout, max_wait, concurrency),
             history=store,
             environ=environ,
+            progress=progress,
         )
     finally:
         if store is not None:

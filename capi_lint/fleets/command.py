@@ -11,9 +11,10 @@ import sys
 from typing import Any
 
 from capi_lint.config import Settings
+from capi_lint.fleets import fleet as run_library_fleet
 from capi_lint.fleets.fleetfile import FleetFileError, load_fleet_file
 from capi_lint.fleets.history import History, HistoryError
-from capi_lint.fleets.run import FetchOptions, FleetResult, run_fleet
+from capi_lint.fleets.run import FleetResult
 
 
 class CommandError(ValueError):
@@ -88,12 +89,6 @@ def run_command(
                 for d in fleet.datasets
             ),
         )
-    store = None
-    if history:
-        try:
-            store = History(history)
-        except HistoryError as exc:
-            raise CommandError(str(exc)) from None
     progress = None
     if not quiet and sys.stderr.isatty():
         done = [0]
@@ -104,17 +99,19 @@ def run_command(
             sys.stderr.flush()
 
     try:
-        return run_fleet(
+        return run_library_fleet(
             fleet,
-            settings,
-            FetchOptions(graph_url, api_version, timeout, max_wait, concurrency),
-            history=store,
+            settings=settings,
+            history=history,
+            graph_url=graph_url,
+            api_version=api_version,
+            timeout=timeout,
+            max_wait=max_wait,
+            concurrency=concurrency,
             progress=progress,
         )
-    except ValueError as exc:
+    except ValueError as exc:  # HistoryError too: the history file cannot be used
         raise CommandError(str(exc)) from None
     finally:
-        if store is not None:
-            store.close()
         if progress is not None:
             sys.stderr.write("\n")
